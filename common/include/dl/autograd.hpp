@@ -1,0 +1,63 @@
+/// @file autograd.hpp
+/// @brief The define-by-run tape: how an op records its backward next to its forward.
+///
+/// Every op builds its output, then calls `record(out, "name", {inputs}, backward)`
+/// right below. The backward closure receives the output and its gradient and
+/// *accumulates* into each input's gradient buffer (`grad_data(x)`), never
+/// overwrites it, so an input used twice gets both contributions.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "dl/tensor.hpp"
+
+namespace dl {
+
+/// Owns one contiguous, 64-byte aligned float buffer from the caching allocator.
+struct Storage {
+  /// Allocates `count` floats (uninitialised).
+  explicit Storage(int64_t count);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  float* data;    ///< first element
+  int64_t count;  ///< number of floats
+};
+
+/// Backward of one op: `out` is the op's result, `dout` the gradient of the loss with respect to it.
+using BackwardFn = std::function<void(const Tensor& out, const Tensor& dout)>;
+
+/// What a `Tensor` handle points to: data, and the graph node that made it.
+struct TensorImpl {
+  TensorImpl() = default;
+  /// Unlinks the graph behind this tensor iteratively, so dropping a very deep
+  /// graph (a long unrolled RNN) cannot overflow the call stack.
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+  Shape shape;                       ///< extents, outermost first
+  std::shared_ptr<Storage> storage;  ///< shared by reshaped views
+  bool requires_grad = false;        ///< a leaf marked by the user, or an op output on such a leaf
+  Tensor grad;                       ///< accumulated gradient (same shape), undefined until needed
+  const char* op = "";               ///< name of the op that produced it ("" for a leaf)
+  std::vector<Tensor> inputs;        ///< the op's inputs that require grad (graph edges)
+  BackwardFn backward;               ///< empty for leaves
+  bool graph_freed = false;          ///< backward already ran through this node
+};
+
+/// True when an op on these inputs must record a graph node.
+bool needs_grad(std::initializer_list<Tensor> inputs);
+
+/// Records that `out` was produced by `op` from `inputs`; `backward` runs during `backward()`.
+/// Does nothing when no input requires grad or inside `no_grad`.
+void record(Tensor& out, const char* op, std::initializer_list<Tensor> inputs, BackwardFn backward);
+
+/// Same as above for a variable number of inputs (concat).
+void record(Tensor& out, const char* op, const std::vector<Tensor>& inputs, BackwardFn backward);
+
+/// The gradient buffer of `t`, allocated as zeros on first use; backward code adds into it.
+float* grad_data(const Tensor& t);
+
+}  // namespace dl

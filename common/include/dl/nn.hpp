@@ -1,0 +1,203 @@
+/// @file nn.hpp
+/// @brief Modules: named parameters, submodules, train/eval mode, state dicts, and the basic layers.
+///
+/// A model is a `Module` whose members are other modules and parameters,
+/// registered by name in its constructor, as in PyTorch's C++ frontend:
+///
+/// ```cpp
+/// struct Net : dl::nn::Module {
+///   dl::nn::Linear fc1{784, 256}, fc2{256, 10};
+///   Net() { register_module("fc1", fc1); register_module("fc2", fc2); }
+///   dl::Tensor forward(const dl::Tensor& x) override { return fc2(dl::relu(fc1(x))); }
+/// };
+/// ```
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dl/ops.hpp"
+#include "dl/tensor.hpp"
+
+namespace dl::nn {
+
+/// Base of every layer and model.
+///
+/// Modules are registered by address, so a module is neither copied nor moved
+/// once built; hold models by value in `main` or by `std::shared_ptr`.
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  /// The module's computation. The default throws: models override it.
+  virtual Tensor forward(const Tensor& x);
+  /// Same as forward(x), so a module reads like a function: `y = fc1(x)`.
+  Tensor operator()(const Tensor& x) { return forward(x); }
+
+  /// Every trainable parameter, this module's first, then each submodule's in registration order.
+  std::vector<Tensor> parameters() const;
+  /// Parameters with dotted names: `fc1.weight`, `fc1.bias`, ...
+  NamedTensors named_parameters() const;
+  /// Parameters and buffers (e.g. running statistics) with dotted names, for checkpoints.
+  NamedTensors state_dict() const;
+  /// Copies values into this module's tensors by name. With `strict`, a missing or
+  /// unexpected name is an error; a shape mismatch always is.
+  void load_state_dict(const NamedTensors& state, bool strict = true);
+  /// Total number of scalar parameters.
+  int64_t num_parameters() const;
+
+  /// Switches this module and its submodules to training (true) or evaluation (false) mode.
+  void train(bool on = true);
+  /// Same as train(false): dropout off, running statistics used.
+  void eval() { train(false); }
+  /// True in training mode (the default).
+  bool is_training() const { return training_; }
+  /// Drops the gradients of all parameters.
+  void zero_grad();
+
+  /// Name of the layer type, e.g. "Linear".
+  virtual std::string type_name() const { return "Module"; }
+  /// The layer's settings for printing, e.g. "in_features=784, out_features=256".
+  virtual std::string extra_repr() const { return ""; }
+  /// Direct submodules with their names.
+  const std::vector<std::pair<std::string, Module*>>& children() const { return children_; }
+
+ protected:
+  /// Adds a trainable tensor under `name` (marks it requires_grad) and returns it.
+  Tensor register_parameter(const std::string& name, Tensor value);
+  /// Adds a non-trainable tensor that is saved in the state dict (e.g. running mean).
+  Tensor register_buffer(const std::string& name, Tensor value);
+  /// Adds a member submodule under `name`; the module must outlive this one (a member does).
+  template <class M>
+  M& register_module(const std::string& name, M& module) {
+    add_child(name, &module);
+    return module;
+  }
+  /// Adds a submodule that this module owns.
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_child(name, module.get());
+    owned_.push_back(module);
+    return module;
+  }
+
+ private:
+  void add_child(const std::string& name, Module* module);
+  void collect(const std::string& prefix, NamedTensors& out, bool with_buffers) const;
+
+  std::vector<std::pair<std::string, Tensor>> parameters_;
+  std::vector<std::pair<std::string, Tensor>> buffers_;
+  std::vector<std::pair<std::string, Module*>> children_;
+  std::vector<std::shared_ptr<Module>> owned_;
+  bool training_ = true;
+};
+
+/// Prints the module tree like PyTorch: `Net(\n  (fc1): Linear(in_features=784, ...)\n)`.
+std::ostream& operator<<(std::ostream& os, const Module& module);
+
+/// Affine map y = x W^T + b.  x: (..., in)  W: (out, in)  b: (out)  y: (..., out)
+///
+/// Initialised like PyTorch: W and b uniform in ±1/sqrt(in_features).
+class Linear : public Module {
+ public:
+  /// A layer with `in_features` inputs and `out_features` outputs, with or without bias.
+  Linear(int64_t in_features, int64_t out_features, bool bias = true, Generator& gen = default_generator());
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Linear"; }
+  std::string extra_repr() const override;
+
+  int64_t in_features;   ///< size of each input row
+  int64_t out_features;  ///< size of each output row
+  Tensor weight;         ///< (out_features, in_features)
+  Tensor bias;           ///< (out_features), undefined without bias
+};
+
+/// relu(x) as a module.
+class ReLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return relu(x); }
+  std::string type_name() const override { return "ReLU"; }
+};
+
+/// leaky_relu(x, slope) as a module.
+class LeakyReLU : public Module {
+ public:
+  /// Slope for negative inputs.
+  explicit LeakyReLU(float negative_slope = 0.01f) : slope(negative_slope) {}
+  Tensor forward(const Tensor& x) override { return leaky_relu(x, slope); }
+  std::string type_name() const override { return "LeakyReLU"; }
+  float slope;  ///< slope for negative inputs
+};
+
+/// tanh(x) as a module.
+class Tanh : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return dl::tanh(x); }
+  std::string type_name() const override { return "Tanh"; }
+};
+
+/// sigmoid(x) as a module.
+class Sigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return sigmoid(x); }
+  std::string type_name() const override { return "Sigmoid"; }
+};
+
+/// gelu(x) as a module.
+class GELU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return gelu(x); }
+  std::string type_name() const override { return "GELU"; }
+};
+
+/// flatten(x, 1): (B, ...) -> (B, prod(...)).
+class Flatten : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return flatten(x, 1); }
+  std::string type_name() const override { return "Flatten"; }
+};
+
+/// Randomly zeroes elements with probability p in training mode; identity in eval mode.
+class Dropout : public Module {
+ public:
+  /// Drop probability in [0, 1).
+  explicit Dropout(float p = 0.5f, Generator& gen = default_generator());
+  Tensor forward(const Tensor& x) override { return dropout(x, p, is_training(), *gen_); }
+  std::string type_name() const override { return "Dropout"; }
+  std::string extra_repr() const override;
+  float p;  ///< drop probability
+
+ private:
+  Generator* gen_;
+};
+
+/// Applies its modules one after another. Submodules are named "0", "1", ...
+class Sequential : public Module {
+ public:
+  /// Appends an owned module and returns this container (chainable).
+  Sequential& add(std::shared_ptr<Module> module);
+  /// Builds a module in place at the end and returns it.
+  template <class M, class... Args>
+  M& emplace(Args&&... args) {
+    auto module = std::make_shared<M>(std::forward<Args>(args)...);
+    add(module);
+    return *module;
+  }
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Sequential"; }
+  /// Number of modules.
+  size_t size() const { return layers_.size(); }
+  /// The i-th module.
+  Module& operator[](size_t i) { return *layers_.at(i); }
+
+ private:
+  std::vector<Module*> layers_;
+};
+
+}  // namespace dl::nn

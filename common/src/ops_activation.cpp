@@ -1,0 +1,142 @@
+// Activation functions, softmax / log-softmax, and dropout.
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "dl/ops.hpp"
+#include "op_helpers.hpp"
+
+namespace dl {
+
+Tensor relu(const Tensor& x) {
+  // std::max(v, 0) keeps a NaN a NaN (as PyTorch does), so bad data cannot hide behind a ReLU.
+  Tensor out = detail::map_unary(x, [](float v) { return std::max(v, 0.0f); });
+  // out = max(x, 0)  =>  dx += (x > 0) * dout
+  detail::record_unary(out, "relu", x, [](float v, float) { return v > 0.0f ? 1.0f : 0.0f; });
+  return out;
+}
+
+Tensor leaky_relu(const Tensor& x, float slope) {
+  Tensor out = detail::map_unary(x, [slope](float v) { return v > 0.0f ? v : slope * v; });
+  // out = x if x > 0 else slope*x  =>  dx += (x > 0 ? 1 : slope) * dout
+  detail::record_unary(out, "leaky_relu", x, [slope](float v, float) { return v > 0.0f ? 1.0f : slope; });
+  return out;
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor out = detail::map_unary(x, [](float v) { return std::tanh(v); });
+  // out = tanh(x)  =>  dx += (1 - out^2) * dout
+  detail::record_unary(out, "tanh", x, [](float, float y) { return 1.0f - y * y; });
+  return out;
+}
+
+Tensor sigmoid(const Tensor& x) {
+  // Two branches so that exp never overflows.
+  Tensor out = detail::map_unary(x, [](float v) {
+    if (v >= 0.0f) return 1.0f / (1.0f + std::exp(-v));
+    const float e = std::exp(v);
+    return e / (1.0f + e);
+  });
+  // out = 1/(1+e^-x)  =>  dx += out (1 - out) * dout
+  detail::record_unary(out, "sigmoid", x, [](float, float y) { return y * (1.0f - y); });
+  return out;
+}
+
+Tensor gelu(const Tensor& x) {
+  constexpr float kInvSqrt2 = 0.70710678118654752f;
+  const float inv_sqrt_2pi = static_cast<float>(1.0 / std::sqrt(2.0 * std::numbers::pi));
+  Tensor out = detail::map_unary(x, [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); });
+  // out = x Phi(x)  =>  dx += (Phi(x) + x phi(x)) * dout
+  detail::record_unary(out, "gelu", x, [inv_sqrt_2pi](float v, float) {
+    return 0.5f * (1.0f + std::erf(v * kInvSqrt2)) + v * inv_sqrt_2pi * std::exp(-0.5f * v * v);
+  });
+  return out;
+}
+
+namespace {
+
+// Calls f(base, stride) for every slice along the split dimension: the slice's
+// elements are base, base+stride, ..., base+(n-1)*stride.
+template <class F>
+void for_each_slice(const detail::Split& s, F&& f) {
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t i = 0; i < s.inner; ++i) f(o * s.n * s.inner + i, s.inner);
+}
+
+// Writes x - logsumexp(x) (log_softmax) or exp of it (softmax) along the split dim.
+Tensor softmax_forward(const Tensor& x, const detail::Split& s, bool log) {
+  Tensor out = Tensor::empty(x.shape());
+  const float* px = x.data();
+  float* po = out.data();
+  for_each_slice(s, [&](int64_t base, int64_t stride) {
+    float m = -INFINITY;
+    for (int64_t k = 0; k < s.n; ++k) m = std::max(m, px[base + k * stride]);
+    double z = 0.0;
+    for (int64_t k = 0; k < s.n; ++k) z += std::exp(static_cast<double>(px[base + k * stride] - m));
+    const float log_z = m + static_cast<float>(std::log(z));
+    for (int64_t k = 0; k < s.n; ++k) {
+      const float lp = px[base + k * stride] - log_z;
+      po[base + k * stride] = log ? lp : std::exp(lp);
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+  const detail::Split s = detail::split_at(x.shape(), detail::normalize_dim(dim, x.dim(), "softmax", x.shape()));
+  Tensor out = softmax_forward(x, s, false);
+  record(out, "softmax", {x}, [x, s](const Tensor& y, const Tensor& dout) {
+    // y = softmax(x)  =>  dx += y * (dout - sum(dout * y))  along dim
+    float* dx = grad_data(x);
+    const float *py = y.data(), *g = dout.data();
+    for_each_slice(s, [&](int64_t base, int64_t stride) {
+      float dot = 0.0f;
+      for (int64_t k = 0; k < s.n; ++k) dot += g[base + k * stride] * py[base + k * stride];
+      for (int64_t k = 0; k < s.n; ++k) dx[base + k * stride] += py[base + k * stride] * (g[base + k * stride] - dot);
+    });
+  });
+  return out;
+}
+
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  const detail::Split s =
+      detail::split_at(x.shape(), detail::normalize_dim(dim, x.dim(), "log_softmax", x.shape()));
+  Tensor out = softmax_forward(x, s, true);
+  record(out, "log_softmax", {x}, [x, s](const Tensor& y, const Tensor& dout) {
+    // y = x - logsumexp(x)  =>  dx += dout - exp(y) * sum(dout)  along dim
+    float* dx = grad_data(x);
+    const float *py = y.data(), *g = dout.data();
+    for_each_slice(s, [&](int64_t base, int64_t stride) {
+      float total = 0.0f;
+      for (int64_t k = 0; k < s.n; ++k) total += g[base + k * stride];
+      for (int64_t k = 0; k < s.n; ++k)
+        dx[base + k * stride] += g[base + k * stride] - std::exp(py[base + k * stride]) * total;
+    });
+  });
+  return out;
+}
+
+Tensor dropout(const Tensor& x, float p, bool training, Generator& gen) {
+  if (!(p >= 0.0f && p < 1.0f)) throw Error("dropout: probability must be in [0, 1), got " + std::to_string(p));
+  if (!training || p == 0.0f) return x;
+  // The mask holds 0 or 1/(1-p), so the expected value of each element is unchanged.
+  Tensor mask = Tensor::empty(x.shape());
+  const float scale = 1.0f / (1.0f - p);
+  float* pm = mask.data();
+  for (int64_t i = 0; i < x.numel(); ++i) pm[i] = gen.uniform() < p ? 0.0f : scale;
+  Tensor out = Tensor::empty(x.shape());
+  const float* px = x.data();
+  float* po = out.data();
+  for (int64_t i = 0; i < x.numel(); ++i) po[i] = px[i] * pm[i];
+  record(out, "dropout", {x}, [x, mask](const Tensor&, const Tensor& dout) {
+    // out = x * mask  =>  dx += mask * dout
+    float* dx = grad_data(x);
+    const float *pm = mask.data(), *g = dout.data();
+    for (int64_t i = 0; i < x.numel(); ++i) dx[i] += pm[i] * g[i];
+  });
+  return out;
+}
+
+}  // namespace dl

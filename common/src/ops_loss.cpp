@@ -1,0 +1,113 @@
+// Losses: softmax cross-entropy (fused, with label smoothing), NLL and MSE.
+#include <cmath>
+
+#include "dl/ops.hpp"
+#include "op_helpers.hpp"
+
+namespace dl {
+
+namespace {
+
+// Checks (N,C) scores against N class indices.
+void check_targets(const Tensor& scores, std::span<const int> targets, const char* op) {
+  if (scores.dim() != 2)
+    throw ShapeError(std::string(op) + ": expected scores of shape (N,C), got " + to_string(scores.shape()));
+  if (static_cast<int64_t>(targets.size()) != scores.size(0))
+    throw ShapeError(std::string(op) + ": " + to_string(scores.shape()) + " scores but " +
+                     std::to_string(targets.size()) + " targets; need one target per row");
+  if (scores.size(0) == 0) throw ShapeError(std::string(op) + ": empty batch");
+  const int64_t classes = scores.size(1);
+  for (size_t i = 0; i < targets.size(); ++i)
+    if (targets[i] < 0 || targets[i] >= classes)
+      throw ShapeError(std::string(op) + ": target " + std::to_string(targets[i]) + " at row " + std::to_string(i) +
+                       " is not a class index in [0, " + std::to_string(classes) + ")");
+}
+
+}  // namespace
+
+Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, float label_smoothing) {
+  // logits: (N,C)  targets: (N)  out: () = mean_n [ -sum_c q[n,c] log softmax(logits[n])_c ]
+  // with q = (1 - eps) onehot(target) + eps / C
+  check_targets(logits, targets, "cross_entropy");
+  if (!(label_smoothing >= 0.0f && label_smoothing <= 1.0f))
+    throw Error("cross_entropy: label_smoothing must be in [0, 1], got " + std::to_string(label_smoothing));
+  const int64_t n = logits.size(0), c = logits.size(1);
+  const float off = label_smoothing / static_cast<float>(c), on = 1.0f - label_smoothing + off;
+  Tensor log_probs = Tensor::empty(logits.shape());  // saved for backward
+  const float* x = logits.data();
+  float* lp = log_probs.data();
+  double total = 0.0;
+  for (int64_t r = 0; r < n; ++r) {
+    const float* row = x + r * c;
+    float m = row[0];
+    for (int64_t k = 1; k < c; ++k) m = std::max(m, row[k]);
+    double z = 0.0;
+    for (int64_t k = 0; k < c; ++k) z += std::exp(static_cast<double>(row[k] - m));
+    const float log_z = m + static_cast<float>(std::log(z));
+    double row_loss = 0.0;
+    for (int64_t k = 0; k < c; ++k) {
+      lp[r * c + k] = row[k] - log_z;
+      row_loss -= (k == targets[static_cast<size_t>(r)] ? on : off) * lp[r * c + k];
+    }
+    total += row_loss;
+  }
+  Tensor out = Tensor::scalar(static_cast<float>(total / static_cast<double>(n)));
+  std::vector<int> saved_targets(targets.begin(), targets.end());
+  record(out, "cross_entropy", {logits}, [logits, log_probs, saved_targets, on, off](const Tensor&, const Tensor& dout) {
+    // loss = mean_n -sum_c q log p  =>  dlogits[n,c] += (p[n,c] - q[n,c]) / N * dout
+    const int64_t n = logits.size(0), c = logits.size(1);
+    const float scale = dout.item() / static_cast<float>(n);
+    float* dx = grad_data(logits);
+    const float* lp = log_probs.data();
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t k = 0; k < c; ++k)
+        dx[r * c + k] += (std::exp(lp[r * c + k]) - (k == saved_targets[static_cast<size_t>(r)] ? on : off)) * scale;
+  });
+  return out;
+}
+
+Tensor nll_loss(const Tensor& log_probs, std::span<const int> targets) {
+  // log_probs: (N,C)  targets: (N)  out: () = -mean_n log_probs[n, target[n]]
+  check_targets(log_probs, targets, "nll_loss");
+  const int64_t n = log_probs.size(0), c = log_probs.size(1);
+  double total = 0.0;
+  for (int64_t r = 0; r < n; ++r) total -= log_probs.data()[r * c + targets[static_cast<size_t>(r)]];
+  Tensor out = Tensor::scalar(static_cast<float>(total / static_cast<double>(n)));
+  std::vector<int> saved_targets(targets.begin(), targets.end());
+  record(out, "nll_loss", {log_probs}, [log_probs, saved_targets](const Tensor&, const Tensor& dout) {
+    // loss = -mean_n lp[n, t_n]  =>  dlp[n, t_n] -= dout / N
+    const int64_t n = log_probs.size(0), c = log_probs.size(1);
+    float* dx = grad_data(log_probs);
+    for (int64_t r = 0; r < n; ++r) dx[r * c + saved_targets[static_cast<size_t>(r)]] -= dout.item() / static_cast<float>(n);
+  });
+  return out;
+}
+
+Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
+  // prediction, target: same shape  out: () = mean (prediction - target)^2
+  if (prediction.shape() != target.shape())
+    throw ShapeError("mse_loss: prediction " + to_string(prediction.shape()) + " and target " +
+                     to_string(target.shape()) + " differ (no broadcasting in a loss, to catch (N,1) vs (N) mistakes)");
+  if (prediction.numel() == 0) throw ShapeError("mse_loss: empty tensors");
+  const float *p = prediction.data(), *t = target.data();
+  double total = 0.0;
+  for (int64_t i = 0; i < prediction.numel(); ++i) total += static_cast<double>(p[i] - t[i]) * (p[i] - t[i]);
+  Tensor out = Tensor::scalar(static_cast<float>(total / static_cast<double>(prediction.numel())));
+  record(out, "mse_loss", {prediction, target}, [prediction, target](const Tensor&, const Tensor& dout) {
+    // loss = mean (p - t)^2  =>  dp += 2 (p - t) / n * dout,  dt -= the same
+    const int64_t n = prediction.numel();
+    const float scale = 2.0f * dout.item() / static_cast<float>(n);
+    const float *p = prediction.data(), *t = target.data();
+    if (prediction.requires_grad()) {
+      float* dp = grad_data(prediction);
+      for (int64_t i = 0; i < n; ++i) dp[i] += (p[i] - t[i]) * scale;
+    }
+    if (target.requires_grad()) {
+      float* dt = grad_data(target);
+      for (int64_t i = 0; i < n; ++i) dt[i] -= (p[i] - t[i]) * scale;
+    }
+  });
+  return out;
+}
+
+}  // namespace dl

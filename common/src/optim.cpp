@@ -1,0 +1,106 @@
+// Optimisers: each step is a few Eigen array expressions per parameter.
+#include "dl/optim.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "dl/eigen.hpp"
+
+namespace dl::optim {
+
+Optimizer::Optimizer(std::vector<Tensor> params, float lr) : params_(std::move(params)), lr_(lr) {
+  for (const Tensor& p : params_)
+    if (!p.requires_grad() || !p.is_leaf())
+      throw Error("optimizer: every parameter must be a leaf tensor with requires_grad (got one of shape " +
+                  to_string(p.shape()) + ")");
+}
+
+void Optimizer::zero_grad() {
+  for (Tensor& p : params_) p.zero_grad();
+}
+
+SGD::SGD(std::vector<Tensor> params, SGDOptions options) : Optimizer(std::move(params), options.lr), options_(options) {
+  for (const Tensor& p : params_) velocity_.push_back(options_.momentum != 0.0f ? Tensor::zeros(p.shape()) : Tensor());
+}
+
+void SGD::step() {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i];
+    if (!p.grad().defined()) continue;
+    ArrMap w = as_array(p);
+    Eigen::ArrayXf g = as_array(p.grad());
+    if (options_.weight_decay != 0.0f) g += options_.weight_decay * w;
+    if (options_.momentum != 0.0f) {
+      ArrMap v = as_array(velocity_[i]);
+      v = options_.momentum * v + g;
+      if (options_.nesterov)
+        g += options_.momentum * v;
+      else
+        g = v;
+    }
+    w -= lr_ * g;
+  }
+}
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions options) : Optimizer(std::move(params), options.lr), options_(options) {
+  for (const Tensor& p : params_) {
+    m_.push_back(Tensor::zeros(p.shape()));
+    v_.push_back(Tensor::zeros(p.shape()));
+  }
+}
+
+void Adam::step() { update(false); }
+
+void Adam::update(bool decoupled) {
+  ++t_;
+  const float b1 = options_.beta1, b2 = options_.beta2;
+  const float correction1 = 1.0f - std::pow(b1, static_cast<float>(t_));
+  const float correction2 = 1.0f - std::pow(b2, static_cast<float>(t_));
+  const float step_size = lr_ / correction1;
+  const float sqrt_c2 = std::sqrt(correction2);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i];
+    if (!p.grad().defined()) continue;
+    ArrMap w = as_array(p), m = as_array(m_[i]), v = as_array(v_[i]);
+    ConstArrMap g = as_array(p.grad());
+    if (decoupled) {
+      w *= 1.0f - lr_ * options_.weight_decay;  // AdamW: shrink the weights themselves
+      m = b1 * m + (1.0f - b1) * g;
+      v = b2 * v + (1.0f - b2) * g.square();
+    } else {
+      const Eigen::ArrayXf gd = g + options_.weight_decay * w;  // Adam: L2 in the gradient
+      m = b1 * m + (1.0f - b1) * gd;
+      v = b2 * v + (1.0f - b2) * gd.square();
+    }
+    // w -= lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections folded in
+    w -= step_size * m / (v.sqrt() / sqrt_c2 + options_.eps);
+  }
+}
+
+AdamW::AdamW(std::vector<Tensor> params, AdamOptions options) : Adam(std::move(params), options) {}
+
+void AdamW::step() { update(true); }
+
+float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
+  double total = 0.0;
+  for (const Tensor& p : params)
+    if (p.grad().defined()) total += static_cast<double>(as_array(p.grad()).matrix().squaredNorm());
+  const float norm = static_cast<float>(std::sqrt(total));
+  if (norm > max_norm && norm > 0.0f) {
+    const float scale = max_norm / (norm + 1e-6f);
+    for (const Tensor& p : params)
+      if (p.grad().defined()) {
+        Tensor g = p.grad();
+        as_array(g) *= scale;
+      }
+  }
+  return norm;
+}
+
+float cosine_lr(int64_t step, int64_t total_steps, float base_lr, float final_lr) {
+  if (total_steps <= 0 || step >= total_steps) return final_lr;
+  const double progress = static_cast<double>(step) / static_cast<double>(total_steps);
+  return final_lr + (base_lr - final_lr) * static_cast<float>(0.5 * (1.0 + std::cos(std::numbers::pi * progress)));
+}
+
+}  // namespace dl::optim
