@@ -73,6 +73,13 @@ void record(Tensor& out, const char* op, std::initializer_list<Tensor> inputs, B
   record(out, op, std::vector<Tensor>(inputs), std::move(backward));
 }
 
+GradSink grad_sink(const Tensor& t) {
+  TensorImpl& impl = *t.impl();
+  if (impl.grad.defined()) return {impl.grad.data(), false};
+  impl.grad = Tensor::empty(impl.shape);
+  return {impl.grad.data(), true};
+}
+
 float* grad_data(const Tensor& t) {
   TensorImpl& impl = *t.impl();
   if (!impl.grad.defined()) impl.grad = Tensor::zeros(impl.shape);
@@ -121,9 +128,13 @@ void Tensor::backward(const Tensor& grad_output) const {
 
   // Seed: add the upstream gradient into this tensor's gradient.
   {
-    float* g = grad_data(*this);
+    const GradSink g = grad_sink(*this);
     const float* s = grad_output.data();
-    for (int64_t i = 0; i < numel(); ++i) g[i] += s[i];
+    const int64_t n = numel();
+    if (g.fresh)
+      std::copy_n(s, n, g.data);
+    else
+      for (int64_t i = 0; i < n; ++i) g.data[i] += s[i];
   }
   no_grad guard;  // backward itself records nothing
   for (auto it = order.rbegin(); it != order.rend(); ++it) {

@@ -12,15 +12,25 @@ namespace {
                    std::to_string(ka) + " and " + std::to_string(kb) + " differ");
 }
 
+// dst = product into a fresh gradient buffer, dst += product into one that holds
+// earlier contributions. Either way one GEMM; the fresh case skips a zero fill.
+template <class Product>
+void write_grad(float* dst, bool fresh, int64_t rows, int64_t cols, const Product& product) {
+  if (fresh)
+    MatMap(dst, rows, cols).noalias() = product;
+  else
+    MatMap(dst, rows, cols).noalias() += product;
+}
+
 // One (M,K) x (K,N) product and its two gradient products, on raw row-major memory.
 void gemm_forward(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n) {
   MatMap(c, m, n).noalias() = ConstMatMap(a, m, k) * ConstMatMap(b, k, n);
 }
-void gemm_backward(const float* a, const float* b, const float* dc, float* da, float* db, int64_t m, int64_t k,
+void gemm_backward(const float* a, const float* b, const float* dc, GradSink da, GradSink db, int64_t m, int64_t k,
                    int64_t n) {
   // c = a b  =>  da += dc b^T,  db += a^T dc
-  if (da) MatMap(da, m, k).noalias() += ConstMatMap(dc, m, n) * ConstMatMap(b, k, n).transpose();
-  if (db) MatMap(db, k, n).noalias() += ConstMatMap(a, m, k).transpose() * ConstMatMap(dc, m, n);
+  if (da.data) write_grad(da.data, da.fresh, m, k, ConstMatMap(dc, m, n) * ConstMatMap(b, k, n).transpose());
+  if (db.data) write_grad(db.data, db.fresh, k, n, ConstMatMap(a, m, k).transpose() * ConstMatMap(dc, m, n));
 }
 
 }  // namespace
@@ -45,12 +55,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   for (int64_t i = 0; i < batches; ++i)
     gemm_forward(a.data() + i * m * k, b.data() + i * k * n * batched_b, out.data() + i * m * n, m, k, n);
   record(out, "matmul", {a, b}, [a, b, batches, m, k, n, batched_b](const Tensor&, const Tensor& dout) {
-    float* da = a.requires_grad() ? grad_data(a) : nullptr;
-    float* db = b.requires_grad() ? grad_data(b) : nullptr;
+    const GradSink none{nullptr, false};
+    const GradSink da = a.requires_grad() ? grad_sink(a) : none;
+    const GradSink db = b.requires_grad() ? grad_sink(b) : none;
     for (int64_t i = 0; i < batches; ++i) {
       const int64_t ob = i * k * n * batched_b;
-      gemm_backward(a.data() + i * m * k, b.data() + ob, dout.data() + i * m * n, da ? da + i * m * k : nullptr,
-                    db ? db + ob : nullptr, m, k, n);
+      gemm_backward(a.data() + i * m * k, b.data() + ob, dout.data() + i * m * n,
+                    {da.data ? da.data + i * m * k : nullptr, da.fresh}, {db.data ? db.data + ob : nullptr, db.fresh},
+                    m, k, n);
     }
   });
   return out;
@@ -77,12 +89,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   record(out, "linear", {x, weight, bias}, [x, weight, bias, rows, in, out_features](const Tensor&, const Tensor& dout) {
     ConstMatMap g(dout.data(), rows, out_features);
     // y = x W^T + b  =>  dx += dy W,  dW += dy^T x,  db += sum over rows of dy
-    if (x.requires_grad())
-      MatMap(grad_data(x), rows, in).noalias() += g * as_matrix(weight, out_features, in);
-    if (weight.requires_grad())
-      MatMap(grad_data(weight), out_features, in).noalias() += g.transpose() * as_matrix(x, rows, in);
-    if (bias.defined() && bias.requires_grad())
-      Eigen::Map<Eigen::RowVectorXf>(grad_data(bias), out_features) += g.colwise().sum();
+    if (x.requires_grad()) {
+      const GradSink dx = grad_sink(x);
+      write_grad(dx.data, dx.fresh, rows, in, g * as_matrix(weight, out_features, in));
+    }
+    if (weight.requires_grad()) {
+      const GradSink dw = grad_sink(weight);
+      write_grad(dw.data, dw.fresh, out_features, in, g.transpose() * as_matrix(x, rows, in));
+    }
+    if (bias.defined() && bias.requires_grad()) {
+      const GradSink db = grad_sink(bias);
+      write_grad(db.data, db.fresh, 1, out_features, g.colwise().sum());
+    }
   });
   return out;
 }

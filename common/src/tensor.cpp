@@ -145,7 +145,9 @@ int64_t Tensor::size(int64_t d) const {
   return shape()[static_cast<size_t>(d < 0 ? d + n : d)];
 }
 
-int64_t Tensor::numel() const { return dl::numel(shape()); }
+// Storage always holds exactly numel(shape) floats (views share it only with an
+// equal element count), so its count answers in O(1): loops may call numel() freely.
+int64_t Tensor::numel() const { return checked(impl_).storage->count; }
 float* Tensor::data() { return checked(impl_).storage->data; }
 const float* Tensor::data() const { return checked(impl_).storage->data; }
 

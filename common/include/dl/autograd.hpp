@@ -60,4 +60,16 @@ void record(Tensor& out, const char* op, const std::vector<Tensor>& inputs, Back
 /// The gradient buffer of `t`, allocated as zeros on first use; backward code adds into it.
 float* grad_data(const Tensor& t);
 
+/// Where a backward may write the gradient of `t` without a zero fill first.
+/// When `fresh`, the buffer was just allocated and is uninitialised: the caller
+/// must assign every element (`=`). Otherwise it must add (`+=`). Large GEMM
+/// backwards use this to skip zero-filling and re-reading a buffer they overwrite anyway.
+struct GradSink {
+  float* data;  ///< first element of the gradient buffer
+  bool fresh;   ///< true: assign every element; false: accumulate
+};
+
+/// The gradient buffer of `t` for a backward that writes every element.
+GradSink grad_sink(const Tensor& t);
+
 }  // namespace dl
