@@ -14,7 +14,5 @@ function(dl_add_test target)
   add_executable(${target} ${T_SOURCES})
   target_link_libraries(${target} PRIVATE catch_main dl::dl ${T_LIBS})
   target_include_directories(${target} PRIVATE "${PROJECT_SOURCE_DIR}/tests")
-  target_compile_definitions(${target} PRIVATE
-    DL_FASHION_MNIST_DIR="/usr/share/datasets/fashion-mnist")
   catch_discover_tests(${target} PROPERTIES LABELS "${T_LABEL}")
 endfunction()

@@ -6,11 +6,11 @@
 
 namespace {
 const dl::data::Dataset& small_train() {
-  static const auto data = dl::data::load_fashion_mnist(DL_FASHION_MNIST_DIR, dl::data::Split::train, 2000);
+  static const auto data = dl::data::load_fashion_mnist(dl::data::kFashionMnistDir, dl::data::Split::train, 2000);
   return data;
 }
 const dl::data::Dataset& held_out() {
-  static const auto data = dl::data::load_fashion_mnist(DL_FASHION_MNIST_DIR, dl::data::Split::test, 2000);
+  static const auto data = dl::data::load_fashion_mnist(dl::data::kFashionMnistDir, dl::data::Split::test, 2000);
   return data;
 }
 }  // namespace

@@ -31,9 +31,6 @@
 
 namespace dl {
 
-/// Tensors with their names, in a chosen order (a state dict).
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
 /// The largest header `load_safetensors` accepts (100 MB, the same limit as the
 /// reference implementation): a larger length field means a corrupt or foreign file.
 inline constexpr uint64_t kMaxSafetensorsHeader = 100'000'000;
