@@ -5,10 +5,20 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <system_error>
 #include <unordered_set>
 
 namespace dl {
+
+// A float becomes the double nearest its shortest decimal form, so 0.001f is
+// written as 0.001 and not as 0.0010000000474974513.
+Json::Json(float value) : value_(static_cast<double>(value)) {
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  if (ec == std::errc() && std::isfinite(value)) value_ = std::strtod(std::string(text, end).c_str(), nullptr);
+}
+
 
 // ---- construction and access ----------------------------------------------
 

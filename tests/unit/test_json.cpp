@@ -100,7 +100,6 @@ TEST_CASE("json: integers print without a decimal point and doubles round-trip e
   CHECK(Json(3.0).dump() == "3");
   CHECK(Json(0.1).dump() == "0.1");
   CHECK(Json(-2.5).dump() == "-2.5");
-  CHECK(Json(0.1f).dump() == "0.10000000149011612");
   CHECK(Json(std::nan("")).dump() == "null");
   CHECK(Json(std::numeric_limits<double>::infinity()).dump() == "null");
   CHECK(Json(-std::numeric_limits<double>::infinity()).dump() == "null");
@@ -245,4 +244,12 @@ TEST_CASE("json: accessors check the type and name what is missing", "[json]") {
   CHECK(list.dump() == R"(["a",2])");
   CHECK_THROWS_AS(list["key"], dl::Error);
   CHECK_THROWS_AS(built.push_back(1), dl::Error);
+}
+
+TEST_CASE("json: a float is written in its shortest decimal form", "[json]") {
+  CHECK(dl::Json(0.001f).dump() == "0.001");
+  CHECK(dl::Json(0.1f).dump() == "0.1");
+  CHECK(dl::Json(3.0f).dump() == "3");
+  CHECK(dl::Json(1e-20f).dump() == "1e-20");
+  CHECK(dl::Json(std::numeric_limits<float>::infinity()).dump() == "null");
 }

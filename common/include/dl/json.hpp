@@ -78,8 +78,8 @@ class Json {
   requires(!std::same_as<I, bool>) Json(I value) : value_(static_cast<double>(value)) {}
   /// A number.
   Json(double value) : value_(value) {}
-  /// A number (widened to double, so 0.1f dumps as 0.10000000149011612).
-  Json(float value) : value_(static_cast<double>(value)) {}
+  /// A number: the double nearest the float's shortest decimal form, so 0.1f dumps as 0.1.
+  Json(float value);
   /// A string (UTF-8).
   Json(const char* value) : value_(std::string(value)) {}
   /// A string (UTF-8).
