@@ -15,39 +15,15 @@
 #include <vector>
 
 #include "dl/data.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using Bytes = std::vector<uint8_t>;
+using test::TempDir;
 
-// A fresh directory under the system temp dir, removed with its contents when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    // create_directory returns false when the name is taken (another test process): try the next one.
-    do {
-      path_ = fs::temp_directory_path() /
-              ("dl_test_data_" + std::to_string(stamp) + "_" + std::to_string(counter++));
-    } while (!fs::create_directory(path_));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  /// The path of `name` inside the directory.
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  /// The directory itself.
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 // The bytes of an IDX file: 00 00 <type> <ndim>, big-endian extents, then `payload`.
 Bytes idx_bytes(const std::vector<uint32_t>& dims, const Bytes& payload, uint8_t type = 0x08) {

@@ -19,6 +19,7 @@
 
 #include "dl/json.hpp"
 #include "dl/util.hpp"
+#include "test_support.hpp"
 
 using Catch::Matchers::Contains;
 using dl::util::ArgParser;
@@ -26,22 +27,8 @@ using dl::util::ParseResult;
 namespace fs = std::filesystem;
 
 namespace {
+using test::TempDir;
 
-// A fresh directory under the system temp folder, removed with everything in it at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("dl_test_util_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
