@@ -1,0 +1,71 @@
+// Docs never drift from code: every listing a lesson pulls in with
+// `literalinclude` must name an existing file, and each marker must open and
+// close exactly one region of it (it appears exactly twice).
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+size_t count_lines_equal_to(const std::string& text, const std::string& marker) {
+  // A marker is a whole line (after indentation), so "// [loop]" does not match "// [loop2]".
+  size_t n = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t start = line.find_first_not_of(" \t");
+    if (start != std::string::npos && line.compare(start, std::string::npos, marker) == 0) ++n;
+  }
+  return n;
+}
+
+struct Listing {
+  fs::path lesson, file;
+  std::vector<std::string> markers;
+};
+
+std::vector<Listing> listings_of(const fs::path& lesson) {
+  const std::string text = read_text(lesson);
+  const std::regex block(R"(```\{literalinclude\}\s+(\S+)\n((?::[^\n]*\n)*))");
+  const std::regex option(R"re(:(start-after|end-before):\s*"([^"]*)")re");
+  std::vector<Listing> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), block); it != std::sregex_iterator(); ++it) {
+    Listing l{lesson, lesson.parent_path() / (*it)[1].str(), {}};
+    const std::string options = (*it)[2].str();
+    for (auto o = std::sregex_iterator(options.begin(), options.end(), option); o != std::sregex_iterator(); ++o)
+      l.markers.push_back((*o)[2].str());
+    out.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("lessons: every literalinclude names a file and a marker pair that exist", "[docs]") {
+  size_t checked = 0;
+  for (const auto& dir : fs::directory_iterator(fs::path(DL_SOURCE_DIR) / "chapters")) {
+    const fs::path lesson = dir.path() / "lesson.md";
+    if (!fs::exists(lesson)) continue;
+    for (const Listing& l : listings_of(lesson)) {
+      INFO(l.lesson.filename().string() << " in " << dir.path().filename().string() << " includes " << l.file.string());
+      REQUIRE(fs::is_regular_file(l.file));
+      const std::string source = read_text(l.file);
+      for (const std::string& marker : l.markers) {
+        INFO("marker " << marker);
+        CHECK(count_lines_equal_to(source, marker) == 2);
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked >= 8);  // chapter 01 alone pulls eight listings
+}
