@@ -2,11 +2,27 @@
 #include "dl/nn.hpp"
 
 #include <cmath>
+#include <iomanip>
 #include <ostream>
 #include <sstream>
 #include <unordered_map>
 
 namespace dl::nn {
+
+namespace {
+// What `summary` collects while a model runs: each module call and its output shape.
+struct LayerCall {
+  const Module* module;
+  Shape output;
+};
+thread_local std::vector<LayerCall>* g_summary_calls = nullptr;
+}  // namespace
+
+Tensor Module::operator()(const Tensor& x) {
+  Tensor y = forward(x);
+  if (g_summary_calls) g_summary_calls->push_back({this, y.shape()});
+  return y;
+}
 
 Tensor Module::forward(const Tensor&) {
   throw Error(type_name() + ": forward(Tensor) is not defined for this module; override it or call its own methods");
@@ -143,6 +159,55 @@ std::string Linear::extra_repr() const {
          ", bias=" + (bias.defined() ? "true" : "false");
 }
 
+Conv2d::Conv2d(int64_t in, int64_t out, Conv2dOptions opts, Generator& gen)
+    : in_channels(in), out_channels(out), options(opts) {
+  if (in <= 0 || out <= 0 || opts.kernel <= 0)
+    throw ShapeError("Conv2d: channels and kernel must be positive, got in " + std::to_string(in) + ", out " +
+                     std::to_string(out) + ", kernel " + std::to_string(opts.kernel));
+  // PyTorch's default: kaiming_uniform_(a=sqrt(5)) = U(±1/sqrt(fan_in)), the same bound for the bias.
+  const float bound = 1.0f / std::sqrt(static_cast<float>(in * opts.kernel * opts.kernel));
+  weight = register_parameter("weight", Tensor::uniform({out, in, opts.kernel, opts.kernel}, -bound, bound, gen));
+  if (opts.bias) bias = register_parameter("bias", Tensor::uniform({out}, -bound, bound, gen));
+}
+
+Tensor Conv2d::forward(const Tensor& x) {
+  return conv2d(x, weight, bias, {.stride = options.stride, .padding = options.padding, .dilation = options.dilation});
+}
+
+std::string Conv2d::extra_repr() const {
+  std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) +
+                  ", kernel_size=" + std::to_string(options.kernel) + ", stride=" + std::to_string(options.stride);
+  if (options.padding) s += ", padding=" + std::to_string(options.padding);
+  if (options.dilation != 1) s += ", dilation=" + std::to_string(options.dilation);
+  if (!options.bias) s += ", bias=false";
+  return s;
+}
+
+static std::string pool_repr(int64_t kernel, int64_t stride, int64_t padding) {
+  return "kernel_size=" + std::to_string(kernel) + ", stride=" + std::to_string(stride ? stride : kernel) +
+         ", padding=" + std::to_string(padding);
+}
+std::string MaxPool2d::extra_repr() const { return pool_repr(kernel, stride, padding); }
+std::string AvgPool2d::extra_repr() const { return pool_repr(kernel, stride, padding); }
+
+BatchNorm2d::BatchNorm2d(int64_t c, float eps_, float momentum_) : channels(c), eps(eps_), momentum(momentum_) {
+  if (c <= 0) throw ShapeError("BatchNorm2d: channels must be positive, got " + std::to_string(c));
+  weight = register_parameter("weight", Tensor::ones({c}));
+  bias = register_parameter("bias", Tensor::zeros({c}));
+  running_mean = register_buffer("running_mean", Tensor::zeros({c}));
+  running_var = register_buffer("running_var", Tensor::ones({c}));
+}
+
+Tensor BatchNorm2d::forward(const Tensor& x) {
+  return batch_norm2d(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
+}
+
+std::string BatchNorm2d::extra_repr() const {
+  std::ostringstream s;
+  s << channels << ", eps=" << eps << ", momentum=" << momentum;
+  return s.str();
+}
+
 Dropout::Dropout(float p_, Generator& gen) : p(p_), gen_(&gen) {
   if (!(p >= 0.0f && p < 1.0f)) throw Error("Dropout: probability must be in [0, 1), got " + std::to_string(p));
 }
@@ -161,8 +226,63 @@ Sequential& Sequential::add(std::shared_ptr<Module> module) {
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (Module* layer : layers_) h = layer->forward(h);
+  for (Module* layer : layers_) h = (*layer)(h);
   return h;
+}
+
+std::string summary(Module& model, const Shape& input_shape) {
+  // Names and depths of every module in the tree, to label the calls.
+  std::unordered_map<const Module*, std::pair<std::string, int>> names;
+  std::vector<std::pair<const Module*, std::pair<std::string, int>>> pending{{&model, {"", 0}}};
+  while (!pending.empty()) {
+    auto [module, info] = pending.back();
+    pending.pop_back();
+    names.emplace(module, info);
+    for (const auto& [name, child] : module->children())
+      pending.push_back({child, {info.first.empty() ? name : info.first + "." + name, info.second + 1}});
+  }
+
+  std::vector<LayerCall> calls;
+  std::string error;
+  const bool was_training = model.is_training();
+  model.eval();
+  {
+    no_grad guard;
+    g_summary_calls = &calls;
+    try {
+      model(Tensor::zeros(input_shape));
+    } catch (const ShapeError& e) {
+      error = e.what();
+    }
+    g_summary_calls = nullptr;
+  }
+  model.train(was_training);
+
+  auto own_parameters = [](const Module& m) {
+    int64_t n = m.num_parameters();
+    for (const auto& [name, child] : m.children()) n -= child->num_parameters();
+    return n;
+  };
+  std::ostringstream out;
+  out << std::left << std::setw(34) << "Layer (type)" << std::setw(22) << "Output shape" << std::right
+      << std::setw(12) << "Param #" << "\n"
+      << std::string(68, '=') << "\n";
+  out << std::left << std::setw(34) << "input" << std::setw(22) << to_string(input_shape) << std::right
+      << std::setw(12) << "" << "\n";
+  for (const LayerCall& call : calls) {
+    if (call.module == &model) continue;
+    auto it = names.find(call.module);
+    const std::string name = it == names.end() ? "?" : it->second.first;
+    const int depth = it == names.end() ? 1 : it->second.second;
+    const std::string label = std::string(static_cast<size_t>(2 * (depth - 1)), ' ') + name + " (" +
+                              call.module->type_name() + ")";
+    out << std::left << std::setw(34) << label << std::setw(22) << to_string(call.output) << std::right
+        << std::setw(12) << own_parameters(*call.module) << "\n";
+  }
+  out << std::string(68, '=') << "\n";
+  if (!error.empty()) out << "error: " << error << "\n";
+  out << "Total parameters: " << model.num_parameters() << "\n";
+  return out.str();
 }
 
 }  // namespace dl::nn

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "dl/conv.hpp"
 #include "dl/ops.hpp"
 #include "dl/tensor.hpp"
 
@@ -37,8 +38,9 @@ class Module {
 
   /// The module's computation. The default throws: models override it.
   virtual Tensor forward(const Tensor& x);
-  /// Same as forward(x), so a module reads like a function: `y = fc1(x)`.
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  /// Runs forward(x), so a module reads like a function: `y = fc1(x)`.
+  /// (Also where `summary` observes each layer's output.)
+  Tensor operator()(const Tensor& x);
 
   /// Every trainable parameter, this module's first, then each submodule's in registration order.
   std::vector<Tensor> parameters() const;
@@ -163,6 +165,75 @@ class Flatten : public Module {
   std::string type_name() const override { return "Flatten"; }
 };
 
+/// Settings of `Conv2d`, written as designated initialisers: `{.kernel = 3, .padding = 1}`.
+struct Conv2dOptions {
+  int64_t kernel = 3;    ///< square kernel size
+  int64_t stride = 1;    ///< step between windows
+  int64_t padding = 0;   ///< zeros added on every side
+  int64_t dilation = 1;  ///< spacing between kernel taps
+  bool bias = true;      ///< add a learned bias per output channel
+};
+
+/// 2-D convolution layer.  x: (B, in, H, W)  weight: (out, in, k, k)  bias: (out)  y: (B, out, OH, OW)
+///
+/// Initialised like PyTorch: weight and bias uniform in ±1/sqrt(in * k * k).
+class Conv2d : public Module {
+ public:
+  /// A layer from `in_channels` to `out_channels` with the given kernel, stride, padding, dilation.
+  Conv2d(int64_t in_channels, int64_t out_channels, Conv2dOptions options = {}, Generator& gen = default_generator());
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Conv2d"; }
+  std::string extra_repr() const override;
+
+  int64_t in_channels;    ///< channels of the input
+  int64_t out_channels;   ///< channels of the output (number of filters)
+  Conv2dOptions options;  ///< kernel, stride, padding, dilation, bias
+  Tensor weight;          ///< (out_channels, in_channels, kernel, kernel)
+  Tensor bias;            ///< (out_channels), undefined without bias
+};
+
+/// max_pool2d as a module.  x: (B, C, H, W) -> (B, C, OH, OW)
+class MaxPool2d : public Module {
+ public:
+  /// Window `kernel`, step `stride` (0: same as kernel), zero `padding`.
+  explicit MaxPool2d(int64_t kernel, int64_t stride = 0, int64_t padding = 0)
+      : kernel(kernel), stride(stride), padding(padding) {}
+  Tensor forward(const Tensor& x) override { return max_pool2d(x, kernel, stride, padding); }
+  std::string type_name() const override { return "MaxPool2d"; }
+  std::string extra_repr() const override;
+  int64_t kernel, stride, padding;  ///< window settings
+};
+
+/// avg_pool2d as a module.  x: (B, C, H, W) -> (B, C, OH, OW)
+class AvgPool2d : public Module {
+ public:
+  /// Window `kernel`, step `stride` (0: same as kernel), zero `padding`.
+  explicit AvgPool2d(int64_t kernel, int64_t stride = 0, int64_t padding = 0)
+      : kernel(kernel), stride(stride), padding(padding) {}
+  Tensor forward(const Tensor& x) override { return avg_pool2d(x, kernel, stride, padding); }
+  std::string type_name() const override { return "AvgPool2d"; }
+  std::string extra_repr() const override;
+  int64_t kernel, stride, padding;  ///< window settings
+};
+
+/// Batch normalisation per channel with a learned scale and shift, and running
+/// statistics (buffers, saved in the state dict) for evaluation mode.
+class BatchNorm2d : public Module {
+ public:
+  /// Normalises `channels` channels; `momentum` weighs each batch in the running statistics.
+  explicit BatchNorm2d(int64_t channels, float eps = 1e-5f, float momentum = 0.1f);
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "BatchNorm2d"; }
+  std::string extra_repr() const override;
+  int64_t channels;     ///< number of channels C
+  float eps;            ///< added to the variance
+  float momentum;       ///< weight of the newest batch in the running statistics
+  Tensor weight;        ///< (C) scale, starts at 1
+  Tensor bias;          ///< (C) shift, starts at 0
+  Tensor running_mean;  ///< (C) buffer, starts at 0
+  Tensor running_var;   ///< (C) buffer, starts at 1
+};
+
 /// Randomly zeroes elements with probability p in training mode; identity in eval mode.
 class Dropout : public Module {
  public:
@@ -199,5 +270,11 @@ class Sequential : public Module {
  private:
   std::vector<Module*> layers_;
 };
+
+/// A table of each layer's output shape and parameter count for an input of
+/// `input_shape` (like torchinfo), in the order the layers run. If a layer throws
+/// a ShapeError, the table ends with that error, which shows where shapes stop fitting.
+/// The model runs once in evaluation mode without recording a graph.
+std::string summary(Module& model, const Shape& input_shape);
 
 }  // namespace dl::nn

@@ -1,0 +1,160 @@
+// Convolution through im2col + GEMM, and the im2col/col2im kernels it stands on.
+#include <algorithm>
+#include <cstring>
+
+#include "dl/conv.hpp"
+#include "dl/eigen.hpp"
+#include "op_helpers.hpp"
+
+namespace dl {
+
+int64_t conv_output_size(int64_t in, int64_t kernel, const Conv2dOptions& o, const char* op, const Shape& input,
+                         const Shape& window) {
+  const int64_t span = o.dilation * (kernel - 1) + 1;  // extent covered by one window
+  const int64_t padded = in + 2 * o.padding;
+  if (span > padded)
+    throw ShapeError(std::string(op) + ": input " + to_string(input) + " with window " + to_string(window) +
+                     ": the window spans " + std::to_string(span) + " but the padded input is only " +
+                     std::to_string(padded) + " (out = floor((in + 2*padding - dilation*(kernel-1) - 1)/stride) + 1 = floor((" +
+                     std::to_string(in) + " + 2*" + std::to_string(o.padding) + " - " + std::to_string(o.dilation) +
+                     "*" + std::to_string(kernel - 1) + " - 1)/" + std::to_string(o.stride) + ") + 1 < 1)");
+  return (padded - span) / o.stride + 1;
+}
+
+namespace {
+
+void check_options(const Conv2dOptions& o, const char* op) {
+  if (o.stride < 1 || o.dilation < 1 || o.padding < 0)
+    throw ShapeError(std::string(op) + ": stride and dilation must be >= 1 and padding >= 0 (got stride " +
+                     std::to_string(o.stride) + ", padding " + std::to_string(o.padding) + ", dilation " +
+                     std::to_string(o.dilation) + ")");
+}
+
+// The range of output columns ox whose input column ox*stride - padding + offset lies in [0, width).
+std::pair<int64_t, int64_t> valid_range(int64_t offset, const Conv2dGeometry& g) {
+  // ix = ox*s + (offset - p) >= 0  <=>  ox >= ceil((p - offset) / s)
+  const int64_t shift = offset - g.padding;
+  int64_t lo = shift >= 0 ? 0 : (-shift + g.stride - 1) / g.stride;
+  int64_t hi = shift >= g.width ? 0 : (g.width - 1 - shift) / g.stride + 1;
+  lo = std::min(lo, g.out_w);
+  hi = std::clamp(hi, lo, g.out_w);
+  return {lo, hi};
+}
+
+}  // namespace
+
+// [im2col]
+void im2col(const float* image, const Conv2dGeometry& g, float* col, int64_t ld) {
+  // image: (C, H, W)  col: (C*kh*kw, out_h*out_w) with row stride ld
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int64_t ki = 0; ki < g.kernel_h; ++ki)
+      for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
+        float* row = col + ((c * g.kernel_h + ki) * g.kernel_w + kj) * ld;
+        const auto [lo, hi] = valid_range(kj * g.dilation, g);
+        for (int64_t oy = 0; oy < g.out_h; ++oy) {
+          float* dst = row + oy * g.out_w;
+          const int64_t iy = oy * g.stride - g.padding + ki * g.dilation;
+          if (iy < 0 || iy >= g.height) {
+            std::fill_n(dst, g.out_w, 0.0f);
+            continue;
+          }
+          const float* src = image + (c * g.height + iy) * g.width;  // input row iy
+          const int64_t shift = kj * g.dilation - g.padding;          // ix = ox*stride + shift
+          std::fill_n(dst, lo, 0.0f);
+          if (g.stride == 1 && hi > lo)
+            std::memcpy(dst + lo, src + lo + shift, static_cast<size_t>(hi - lo) * sizeof(float));
+          else
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.stride + shift];
+          std::fill(dst + hi, dst + g.out_w, 0.0f);
+        }
+      }
+}
+// [im2col]
+
+void col2im(const float* col, const Conv2dGeometry& g, int64_t ld, float* image) {
+  // col: (C*kh*kw, out_h*out_w) with row stride ld  ->  image: (C, H, W), accumulated
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int64_t ki = 0; ki < g.kernel_h; ++ki)
+      for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
+        const float* row = col + ((c * g.kernel_h + ki) * g.kernel_w + kj) * ld;
+        const auto [lo, hi] = valid_range(kj * g.dilation, g);
+        for (int64_t oy = 0; oy < g.out_h; ++oy) {
+          const int64_t iy = oy * g.stride - g.padding + ki * g.dilation;
+          if (iy < 0 || iy >= g.height) continue;
+          const float* src = row + oy * g.out_w;
+          float* dst = image + (c * g.height + iy) * g.width;  // input row iy
+          const int64_t shift = kj * g.dilation - g.padding;
+          for (int64_t ox = lo; ox < hi; ++ox) dst[ox * g.stride + shift] += src[ox];
+        }
+      }
+}
+
+// [conv2d]
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options) {
+  // x: (B,C,H,W)  weight: (O,C,kh,kw)  bias: (O)  out: (B,O,OH,OW)
+  check_options(options, "conv2d");
+  if (x.dim() != 4 || weight.dim() != 4)
+    throw ShapeError("conv2d: expected input (B,C,H,W) and weight (O,C,kh,kw), got " + to_string(x.shape()) +
+                     " and " + to_string(weight.shape()) + "; a single image needs reshape({1, C, H, W})");
+  if (x.size(1) != weight.size(1))
+    throw ShapeError("conv2d: input " + to_string(x.shape()) + " has " + std::to_string(x.size(1)) +
+                     " channels but weight " + to_string(weight.shape()) + " expects " + std::to_string(weight.size(1)));
+  const int64_t out_channels = weight.size(0);
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != out_channels))
+    throw ShapeError("conv2d: bias must be (" + std::to_string(out_channels) + "), got " + to_string(bias.shape()));
+  Conv2dGeometry g{x.size(0), x.size(1), x.size(2), x.size(3), weight.size(2), weight.size(3),
+                   options.stride, options.padding, options.dilation, 0, 0};
+  g.out_h = conv_output_size(g.height, g.kernel_h, options, "conv2d", x.shape(), weight.shape());
+  g.out_w = conv_output_size(g.width, g.kernel_w, options, "conv2d", x.shape(), weight.shape());
+  const int64_t k = g.patch(), p = g.positions(), n = g.batch * p, image = g.channels * g.height * g.width;
+
+  // Every receptive field of every image becomes one column: col (K, B*P).
+  Tensor col = Tensor::empty({k, n});
+#pragma omp parallel for if (g.batch > 1 && num_threads() > 1)
+  for (int64_t b = 0; b < g.batch; ++b) im2col(x.data() + b * image, g, col.data() + b * p, n);
+
+  // One GEMM for the whole batch: (O, K) x (K, B*P) -> (O, B*P).
+  Tensor product = Tensor::empty({out_channels, n});
+  as_matrix(product, out_channels, n).noalias() = as_matrix(weight, out_channels, k) * as_matrix(col, k, n);
+
+  // Reorder (O, B*P) to (B, O, P) and add the bias.
+  Tensor out = Tensor::empty({g.batch, out_channels, g.out_h, g.out_w});
+  for (int64_t b = 0; b < g.batch; ++b)
+    for (int64_t o = 0; o < out_channels; ++o) {
+      const float* src = product.data() + o * n + b * p;
+      float* dst = out.data() + (b * out_channels + o) * p;
+      const float shift = bias.defined() ? bias.data()[o] : 0.0f;
+      for (int64_t i = 0; i < p; ++i) dst[i] = src[i] + shift;
+    }
+
+  record(out, "conv2d", {x, weight, bias}, [x, weight, bias, col, g, out_channels](const Tensor&, const Tensor& dout) {
+    const int64_t k = g.patch(), p = g.positions(), n = g.batch * p, image = g.channels * g.height * g.width;
+    // dout (B, O, P) as the GEMM's layout (O, B*P).
+    Tensor dmat = Tensor::empty({out_channels, n});
+    for (int64_t b = 0; b < g.batch; ++b)
+      for (int64_t o = 0; o < out_channels; ++o)
+        std::copy_n(dout.data() + (b * out_channels + o) * p, p, dmat.data() + o * n + b * p);
+    const ConstMatMap dy(dmat.data(), out_channels, n);
+    // y = W col + b  =>  dW += dy col^T,  db += row sums of dy,  dcol = W^T dy,  dx += col2im(dcol)
+    if (weight.requires_grad()) {
+      const GradSink dw = grad_sink(weight);
+      if (dw.fresh)
+        MatMap(dw.data, out_channels, k).noalias() = dy * as_matrix(col, k, n).transpose();
+      else
+        MatMap(dw.data, out_channels, k).noalias() += dy * as_matrix(col, k, n).transpose();
+    }
+    if (bias.defined() && bias.requires_grad())
+      Eigen::Map<Eigen::VectorXf>(grad_data(bias), out_channels) += dy.rowwise().sum();
+    if (x.requires_grad()) {
+      Tensor dcol = Tensor::empty({k, n});
+      as_matrix(dcol, k, n).noalias() = as_matrix(weight, out_channels, k).transpose() * dy;
+      float* dx = grad_data(x);
+#pragma omp parallel for if (g.batch > 1 && num_threads() > 1)
+      for (int64_t b = 0; b < g.batch; ++b) col2im(dcol.data() + b * p, g, n, dx + b * image);
+    }
+  });
+  return out;
+}
+// [conv2d]
+
+}  // namespace dl
