@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include <dl/train.hpp>
+
 #include "mlp.hpp"
 
 namespace {
@@ -19,13 +21,13 @@ TEST_CASE("mlp: trains on 2,000 images and beats 70% on held-out test images", "
   dl::set_num_threads(2);
   dl::manual_seed(1);
   ch01::MLP model;
-  const double before = ch01::evaluate(model, held_out()).accuracy;
-  ch01::Config config;
+  const double before = dl::train::evaluate_classifier(model, held_out()).accuracy;
+  dl::train::Config config;
   config.epochs = 4;
   config.batch_size = 64;
   config.progress = false;
-  const auto history = ch01::train(model, small_train(), held_out(), config);
-  const ch01::Evaluation after = ch01::evaluate(model, held_out());
+  const auto history = dl::train::fit_classifier(model, small_train(), held_out(), config);
+  const dl::train::Evaluation after = dl::train::evaluate_classifier(model, held_out());
   INFO("accuracy before " << before << ", after " << after.accuracy);
   CHECK(before < 0.3);  // an untrained network guesses
   CHECK(after.accuracy > 0.70);
@@ -38,14 +40,14 @@ TEST_CASE("mlp: same seed and one thread give bit-identical losses", "[chapter][
     dl::set_num_threads(1);
     dl::manual_seed(7);
     ch01::MLP model;
-    ch01::Config config;
+    dl::train::Config config;
     config.epochs = 1;
     config.seed = 7;
     config.progress = false;
     config.log_every = 1;
     std::vector<double> losses;
-    ch01::train(model, dl::data::subset(small_train(), 0, 640), held_out(), config,
-                [&](const ch01::StepLog& s) { losses.push_back(s.loss); });
+    dl::train::fit_classifier(model, dl::data::subset(small_train(), 0, 640), held_out(), config,
+                {.on_step = [&](const dl::train::StepLog& s) { losses.push_back(s.loss); }});
     return losses;
   };
   const std::vector<double> first = run(), second = run();
@@ -59,12 +61,12 @@ TEST_CASE("mlp: a NaN in the data stops training and names the step", "[chapter]
   dl::data::Dataset poisoned = dl::data::subset(small_train(), 0, 256);
   poisoned.images.data()[128 * 784 + 5] = NAN;  // image 128: the third batch of 64 when not shuffled
   ch01::MLP model;
-  ch01::Config config;
+  dl::train::Config config;
   config.epochs = 1;
   config.batch_size = 256;
   config.progress = false;
   try {
-    ch01::train(model, poisoned, held_out(), config);
+    dl::train::fit_classifier(model, poisoned, held_out(), config);
     FAIL("training went on with a NaN loss");
   } catch (const dl::NonFiniteError& e) {
     CHECK_THAT(e.what(), Catch::Contains("NaN") && Catch::Contains("step 1"));
