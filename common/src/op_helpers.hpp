@@ -84,10 +84,13 @@ Tensor map_unary(const Tensor& x, F&& f) {
 template <class D>
 void record_unary(Tensor& out, const char* op, const Tensor& x, D deriv) {
   record(out, op, {x}, [x, deriv](const Tensor& result, const Tensor& dout) {
-    float* dx = grad_data(x);
+    const GradSink dx = grad_sink(x);  // a fresh buffer is assigned, saving its zero fill
     const float *px = x.data(), *po = result.data(), *g = dout.data();
     const int64_t n = x.numel();
-    for (int64_t i = 0; i < n; ++i) dx[i] += deriv(px[i], po[i]) * g[i];
+    if (dx.fresh)
+      for (int64_t i = 0; i < n; ++i) dx.data[i] = deriv(px[i], po[i]) * g[i];
+    else
+      for (int64_t i = 0; i < n; ++i) dx.data[i] += deriv(px[i], po[i]) * g[i];
   });
 }
 

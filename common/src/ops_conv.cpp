@@ -1,4 +1,6 @@
 // Convolution through im2col + GEMM, and the im2col/col2im kernels it stands on.
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -106,51 +108,53 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
                    options.stride, options.padding, options.dilation, 0, 0};
   g.out_h = conv_output_size(g.height, g.kernel_h, options, "conv2d", x.shape(), weight.shape());
   g.out_w = conv_output_size(g.width, g.kernel_w, options, "conv2d", x.shape(), weight.shape());
-  const int64_t k = g.patch(), p = g.positions(), n = g.batch * p, image = g.channels * g.height * g.width;
+  const int64_t k = g.patch(), p = g.positions(), image = g.channels * g.height * g.width;
 
-  // Every receptive field of every image becomes one column: col (K, B*P).
-  Tensor col = Tensor::empty({k, n});
-#pragma omp parallel for if (g.batch > 1 && num_threads() > 1)
-  for (int64_t b = 0; b < g.batch; ++b) im2col(x.data() + b * image, g, col.data() + b * p, n);
-
-  // One GEMM for the whole batch: (O, K) x (K, B*P) -> (O, B*P).
-  Tensor product = Tensor::empty({out_channels, n});
-  as_matrix(product, out_channels, n).noalias() = as_matrix(weight, out_channels, k) * as_matrix(col, k, n);
-
-  // Reorder (O, B*P) to (B, O, P) and add the bias.
+  // Per image: unfold every receptive field into a column, col_b (K, P), then one
+  // GEMM (O, K) x (K, P) writes the output in place. Images run in parallel; each
+  // image's col_b is small enough to stay in cache between the two steps.
+  Tensor col = Tensor::empty({g.batch, k, p});  // kept for the weight gradient
   Tensor out = Tensor::empty({g.batch, out_channels, g.out_h, g.out_w});
-  for (int64_t b = 0; b < g.batch; ++b)
-    for (int64_t o = 0; o < out_channels; ++o) {
-      const float* src = product.data() + o * n + b * p;
-      float* dst = out.data() + (b * out_channels + o) * p;
-      const float shift = bias.defined() ? bias.data()[o] : 0.0f;
-      for (int64_t i = 0; i < p; ++i) dst[i] = src[i] + shift;
-    }
+  const ConstMatMap w(weight.data(), out_channels, k);
+#pragma omp parallel for schedule(static) if (g.batch > 1 && num_threads() > 1)
+  for (int64_t b = 0; b < g.batch; ++b) {
+    float* col_b = col.data() + b * k * p;
+    im2col(x.data() + b * image, g, col_b, p);
+    MatMap y(out.data() + b * out_channels * p, out_channels, p);
+    y.noalias() = w * ConstMatMap(col_b, k, p);
+    if (bias.defined()) y.colwise() += Eigen::Map<const Eigen::VectorXf>(bias.data(), out_channels);
+  }
 
   record(out, "conv2d", {x, weight, bias}, [x, weight, bias, col, g, out_channels](const Tensor&, const Tensor& dout) {
-    const int64_t k = g.patch(), p = g.positions(), n = g.batch * p, image = g.channels * g.height * g.width;
-    // dout (B, O, P) as the GEMM's layout (O, B*P).
-    Tensor dmat = Tensor::empty({out_channels, n});
-    for (int64_t b = 0; b < g.batch; ++b)
-      for (int64_t o = 0; o < out_channels; ++o)
-        std::copy_n(dout.data() + (b * out_channels + o) * p, p, dmat.data() + o * n + b * p);
-    const ConstMatMap dy(dmat.data(), out_channels, n);
-    // y = W col + b  =>  dW += dy col^T,  db += row sums of dy,  dcol = W^T dy,  dx += col2im(dcol)
-    if (weight.requires_grad()) {
-      const GradSink dw = grad_sink(weight);
-      if (dw.fresh)
-        MatMap(dw.data, out_channels, k).noalias() = dy * as_matrix(col, k, n).transpose();
-      else
-        MatMap(dw.data, out_channels, k).noalias() += dy * as_matrix(col, k, n).transpose();
+    const int64_t k = g.patch(), p = g.positions(), image = g.channels * g.height * g.width;
+    const ConstMatMap w(weight.data(), out_channels, k);
+    // y_b = W col_b + b  =>  dW += sum_b dy_b col_b^T,  db += sum of dy,  dx_b += col2im(W^T dy_b)
+    const bool want_w = weight.requires_grad(), want_x = x.requires_grad();
+    const int threads = g.batch > 1 ? num_threads() : 1;
+    // One partial dW per thread, summed at the end in a fixed order (deterministic).
+    std::vector<MatrixRM> partial(want_w ? static_cast<size_t>(threads) : 0, MatrixRM::Zero(out_channels, k));
+    float* dx = want_x ? grad_data(x) : nullptr;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+      const int t = omp_get_thread_num();
+      Tensor dcol = want_x ? Tensor::empty({k, p}) : Tensor();
+#pragma omp for schedule(static)
+      for (int64_t b = 0; b < g.batch; ++b) {
+        const ConstMatMap dy(dout.data() + b * out_channels * p, out_channels, p);
+        if (want_w) partial[static_cast<size_t>(t)].noalias() += dy * ConstMatMap(col.data() + b * k * p, k, p).transpose();
+        if (want_x) {
+          as_matrix(dcol, k, p).noalias() = w.transpose() * dy;
+          col2im(dcol.data(), g, p, dx + b * image);
+        }
+      }
     }
-    if (bias.defined() && bias.requires_grad())
-      Eigen::Map<Eigen::VectorXf>(grad_data(bias), out_channels) += dy.rowwise().sum();
-    if (x.requires_grad()) {
-      Tensor dcol = Tensor::empty({k, n});
-      as_matrix(dcol, k, n).noalias() = as_matrix(weight, out_channels, k).transpose() * dy;
-      float* dx = grad_data(x);
-#pragma omp parallel for if (g.batch > 1 && num_threads() > 1)
-      for (int64_t b = 0; b < g.batch; ++b) col2im(dcol.data() + b * p, g, n, dx + b * image);
+    if (want_w) {
+      MatMap dw(grad_data(weight), out_channels, k);
+      for (const MatrixRM& part : partial) dw += part;
+    }
+    if (bias.defined() && bias.requires_grad()) {
+      Eigen::Map<Eigen::VectorXf> db(grad_data(bias), out_channels);
+      for (int64_t b = 0; b < g.batch; ++b) db += ConstMatMap(dout.data() + b * out_channels * p, out_channels, p).rowwise().sum();
     }
   });
   return out;

@@ -1,7 +1,7 @@
 // Pooling: max (gradient to the arg-max) and average (gradient spread evenly).
+#include <algorithm>
+#include <cstdint>
 #include <limits>
-#include <memory>
-#include <vector>
 
 #include "dl/conv.hpp"
 #include "op_helpers.hpp"
@@ -46,22 +46,30 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   // x: (B,C,H,W)  out: (B,C,OH,OW)
   const Conv2dGeometry g = pool_geometry(x, kernel, stride, padding, "max_pool2d");
   Tensor out = Tensor::empty({g.batch, g.channels, g.out_h, g.out_w});
-  auto argmax = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(out.numel()));
+  if (x.numel() > std::numeric_limits<int32_t>::max())
+    throw ShapeError("max_pool2d: input " + to_string(x.shape()) + " has more than 2^31 elements");
+  // The arg-max of each window, as int32 indices into x, for the backward. The buffer
+  // comes from the tensor cache (a float tensor's storage, only ever read as int32).
+  Tensor argmax_storage = Tensor::empty(out.shape());
+  auto* argmax = reinterpret_cast<int32_t*>(argmax_storage.data());
   const float* px = x.data();
   float* po = out.data();
   for_each_window(g, [&](int64_t i, int64_t base, int64_t y0, int64_t y1, int64_t x0, int64_t x1) {
     int64_t best = base + y0 * g.width + x0;  // padding <= kernel/2, so every window holds a real pixel
     for (int64_t y = y0; y < y1; ++y)
-      for (int64_t xx = x0; xx < x1; ++xx)
-        if (px[base + y * g.width + xx] > px[best]) best = base + y * g.width + xx;
+      for (int64_t xx = x0; xx < x1; ++xx) {
+        const int64_t at = base + y * g.width + xx;
+        best = px[at] > px[best] ? at : best;  // first maximum wins; a select, not a branch
+      }
     po[i] = px[best];
-    (*argmax)[static_cast<size_t>(i)] = best;
+    argmax[i] = static_cast<int32_t>(best);
   });
-  record(out, "max_pool2d", {x}, [x, argmax](const Tensor&, const Tensor& dout) {
+  record(out, "max_pool2d", {x}, [x, argmax_storage](const Tensor&, const Tensor& dout) {
     // out[i] = x[argmax[i]]  =>  dx[argmax[i]] += dout[i]
     float* dx = grad_data(x);
-    const float* g = dout.data();
-    for (size_t i = 0; i < argmax->size(); ++i) dx[(*argmax)[i]] += g[i];
+    const auto* argmax = reinterpret_cast<const int32_t*>(argmax_storage.data());
+    const float* pg = dout.data();
+    for (int64_t i = 0; i < dout.numel(); ++i) dx[argmax[i]] += pg[i];
   });
   return out;
 }

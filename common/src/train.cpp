@@ -28,6 +28,7 @@ Evaluation evaluate_classifier(nn::Module& model, const data::Dataset& data, int
       correct += predicted[i] == batch.y[i];
       ++result.confusion[static_cast<size_t>(batch.y[i])][static_cast<size_t>(predicted[i])];
     }
+    result.predictions.insert(result.predictions.end(), predicted.begin(), predicted.end());
   }
   model.train(was_training);
   result.loss = loss_sum / static_cast<double>(data.size());

@@ -31,6 +31,7 @@ struct Evaluation {
   double loss = 0;                              ///< mean cross-entropy
   double accuracy = 0;                          ///< fraction classified correctly
   std::vector<std::vector<int64_t>> confusion;  ///< [true class][predicted class] counts
+  std::vector<int> predictions;                 ///< predicted class of each example, in order
 };
 
 /// What one epoch achieved.

@@ -1,0 +1,80 @@
+// conv2d at chapter 02's two layer shapes (batch 64), forward and forward+backward,
+// against a plain Eigen GEMM of the same FLOP count; and one training step of the CNN.
+#include <benchmark/benchmark.h>
+
+#include <dl/optim.hpp>
+
+#include "cnn.hpp"
+#include "dl/conv.hpp"
+#include "dl/eigen.hpp"
+
+namespace {
+
+struct Layer {
+  int64_t channels, out_channels, side;
+};
+// conv1: (64,1,28,28) -> (64,32,28,28);  conv2: (64,32,14,14) -> (64,64,14,14); kernel 3, padding 1.
+constexpr Layer kLayers[] = {{1, 32, 28}, {32, 64, 14}};
+constexpr int64_t kBatch = 64;
+
+double conv_flops(const Layer& l) { return 2.0 * kBatch * l.side * l.side * l.out_channels * l.channels * 9; }
+
+void BM_Conv2dForward(benchmark::State& state) {
+  const Layer l = kLayers[state.range(0)];
+  const dl::Tensor x = dl::Tensor::randn({kBatch, l.channels, l.side, l.side});
+  const dl::Tensor w = dl::Tensor::randn({l.out_channels, l.channels, 3, 3}), b = dl::Tensor::randn({l.out_channels});
+  for (auto _ : state) benchmark::DoNotOptimize(dl::conv2d(x, w, b, {.padding = 1}).data());
+  state.counters["flops"] = benchmark::Counter(conv_flops(l), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_Conv2dForwardBackward(benchmark::State& state) {
+  const Layer l = kLayers[state.range(0)];
+  dl::Tensor x = dl::Tensor::randn({kBatch, l.channels, l.side, l.side}).requires_grad_();
+  dl::Tensor w = dl::Tensor::randn({l.out_channels, l.channels, 3, 3}).requires_grad_();
+  dl::Tensor b = dl::Tensor::randn({l.out_channels}).requires_grad_();
+  const dl::Tensor dy = dl::Tensor::randn({kBatch, l.out_channels, l.side, l.side});
+  for (auto _ : state) {
+    x.zero_grad();
+    w.zero_grad();
+    b.zero_grad();
+    dl::conv2d(x, w, b, {.padding = 1}).backward(dy);
+    benchmark::DoNotOptimize(w.grad().data());
+  }
+  // Forward, weight gradient and input gradient: three GEMMs of the same size.
+  state.counters["flops"] = benchmark::Counter(3 * conv_flops(l), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The rate this machine's Eigen reaches on one GEMM of conv2's size: (64 x 288) x (288 x 12544).
+void BM_EigenGemmConv2Size(benchmark::State& state) {
+  const dl::MatrixRM a = dl::MatrixRM::Random(64, 288), b = dl::MatrixRM::Random(288, kBatch * 14 * 14);
+  dl::MatrixRM c(64, kBatch * 14 * 14);
+  for (auto _ : state) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["flops"] = benchmark::Counter(conv_flops(kLayers[1]), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_CnnTrainStep(benchmark::State& state) {
+  dl::manual_seed(0);
+  ch02::CNN model;
+  dl::optim::Adam optimizer(model.parameters());
+  const dl::Tensor x = dl::Tensor::uniform({kBatch, 784}, 0, 1);
+  std::vector<int> y(kBatch);
+  for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int>(i % 10);
+  for (auto _ : state) {
+    optimizer.zero_grad();
+    const dl::Tensor loss = dl::cross_entropy(model(x), y);
+    loss.backward();
+    optimizer.step();
+    benchmark::DoNotOptimize(loss.item());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+}  // namespace
+
+BENCHMARK(BM_Conv2dForward)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Conv2dForwardBackward)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EigenGemmConv2Size)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CnnTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
