@@ -41,35 +41,15 @@ int main(int argc, char** argv) {
     std::cout << model << "\n" << model.num_parameters() << " parameters; training on " << train.size()
               << " images, testing on " << test.size() << "\n";
 
-    dl::util::MetricsWriter metrics(options.out_dir + "/metrics.jsonl");
-    dl::util::Timer timer;
-    const auto history = dl::train::fit_classifier(
-        model, train, test, options.config,
-        {.on_step = [&](const dl::train::StepLog& s) { metrics.write(dl::train::to_json(s)); },
-         .on_epoch =
-             [&](const dl::train::EpochStats& e) {
-               metrics.write(dl::train::to_json(e));
-               std::cout << dl::train::format_epoch(e) << std::endl;
-             }});
-    const double train_seconds = timer.seconds();
-
-    dl::Json summary = dl::Json::object();
-    summary["chapter"] = kChapter;
-    dl::train::add_evaluation(summary, dl::train::evaluate_classifier(model, test), dl::data::fashion_mnist_classes());
-    summary["train_accuracy"] = history.back().train_accuracy;
-    summary["train_seconds"] = train_seconds;
-    summary["epochs"] = options.config.epochs;
-    summary["batch_size"] = options.config.batch_size;
-    summary["lr"] = options.config.lr;
-    summary["seed"] = options.seed;
-    summary["threads"] = options.threads;
-    summary["train_images"] = train.size();
-    summary["parameters"] = model.num_parameters();
+    const dl::train::Run run = dl::train::fit_and_log(model, train, test, options);
+    const dl::train::Evaluation eval = dl::train::evaluate_classifier(model, test);
+    const dl::Json summary = dl::train::summarize(kChapter, options, run, eval, dl::data::fashion_mnist_classes(),
+                                                  train.size(), model.num_parameters());
     dl::util::write_json_file(options.out_dir + "/summary.json", summary);
     dl::save_safetensors(options.out_dir + "/mlp.safetensors", model.state_dict(), {{"chapter", kChapter}});
 
-    std::printf("test accuracy %.4f after %d epochs in %.1f s of training; results in %s\n",
-                summary.at("test_accuracy").as_number(), options.config.epochs, train_seconds, options.out_dir.c_str());
+    std::printf("test accuracy %.4f after %d epochs in %.1f s of training; results in %s\n", eval.accuracy,
+                options.config.epochs, run.train_seconds, options.out_dir.c_str());
     return 0;
   } catch (const dl::NonFiniteError& e) {
     std::cerr << "mlp: training stopped: " << e.what() << "\n";

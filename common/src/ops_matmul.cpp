@@ -76,7 +76,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (x.dim() == 0 || x.size(-1) != in)
     throw ShapeError("linear: input last dim must equal in_features (expected " + std::to_string(in) + ", got " +
                      (x.dim() ? std::to_string(x.size(-1)) : std::string("a 0-d tensor")) + " in input " +
-                     to_string(x.shape()) + "); did you forget flatten()?");
+                     to_string(x.shape()) + ")" +
+                     (x.dim() > 2 ? "; did you forget flatten()?"
+                                  : "; in_features must equal the size the layer before produces"));
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != out_features))
     throw ShapeError("linear: bias must be (" + std::to_string(out_features) + "), got " + to_string(bias.shape()));
   const int64_t rows = x.numel() / in;

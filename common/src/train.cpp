@@ -132,6 +132,39 @@ std::string format_epoch(const EpochStats& e) {
   return line;
 }
 
+Run fit_and_log(nn::Module& model, const data::Dataset& train, const data::Dataset& test,
+                const ProgramOptions& options) {
+  util::MetricsWriter metrics(options.out_dir + "/metrics.jsonl");
+  util::Timer timer;
+  Run run;
+  run.history = fit_classifier(model, train, test, options.config,
+                               {.on_step = [&](const StepLog& s) { metrics.write(to_json(s)); },
+                                .on_epoch =
+                                    [&](const EpochStats& e) {
+                                      metrics.write(to_json(e));
+                                      std::cout << format_epoch(e) << std::endl;
+                                    }});
+  run.train_seconds = timer.seconds();
+  return run;
+}
+
+Json summarize(const std::string& chapter, const ProgramOptions& options, const Run& run, const Evaluation& eval,
+               std::span<const char* const> class_names, int64_t train_examples, int64_t parameters) {
+  Json summary = Json::object();
+  summary["chapter"] = chapter;
+  add_evaluation(summary, eval, class_names);
+  summary["train_accuracy"] = run.history.empty() ? 0.0 : run.history.back().train_accuracy;
+  summary["train_seconds"] = run.train_seconds;
+  summary["epochs"] = options.config.epochs;
+  summary["batch_size"] = options.config.batch_size;
+  summary["lr"] = options.config.lr;
+  summary["seed"] = options.seed;
+  summary["threads"] = options.threads;
+  summary["train_examples"] = train_examples;
+  summary["parameters"] = parameters;
+  return summary;
+}
+
 void add_program_flags(util::ArgParser& args, ProgramOptions& o, int full_epochs) {
   args.add_option("--epochs", &o.config.epochs, "passes over the training set");
   args.add_option("--batch-size", &o.config.batch_size, "examples per optimisation step");

@@ -2,8 +2,7 @@
 // against a plain Eigen GEMM of the same FLOP count; and one training step of the CNN.
 #include <benchmark/benchmark.h>
 
-#include <dl/optim.hpp>
-
+#include "bench_support.hpp"
 #include "cnn.hpp"
 #include "dl/conv.hpp"
 #include "dl/eigen.hpp"
@@ -58,18 +57,7 @@ void BM_EigenGemmConv2Size(benchmark::State& state) {
 void BM_CnnTrainStep(benchmark::State& state) {
   dl::manual_seed(0);
   ch02::CNN model;
-  dl::optim::Adam optimizer(model.parameters());
-  const dl::Tensor x = dl::Tensor::uniform({kBatch, 784}, 0, 1);
-  std::vector<int> y(kBatch);
-  for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int>(i % 10);
-  for (auto _ : state) {
-    optimizer.zero_grad();
-    const dl::Tensor loss = dl::cross_entropy(model(x), y);
-    loss.backward();
-    optimizer.step();
-    benchmark::DoNotOptimize(loss.item());
-  }
-  state.SetItemsProcessed(state.iterations() * kBatch);
+  bench::train_step(state, model, kBatch, 784);
 }
 
 }  // namespace

@@ -91,6 +91,9 @@ TEST_CASE("linear: computes x W^T + b and says the fix for a wrong input width",
   check_close(dl::linear(x, w, Tensor::from_data({3}, {0.5f, 0, -1})), {1.5f, 2, 2});
   CHECK_THROWS_WITH(dl::linear(Tensor::ones({4, 28, 28}), Tensor::ones({10, 784}), Tensor()),
                     Catch::Contains("expected 784, got 28") && Catch::Contains("flatten()"));
+  // Already flat: the hint points at the layer sizes instead.
+  CHECK_THROWS_WITH(dl::linear(Tensor::ones({1, 8192}), Tensor::ones({10, 4608}), Tensor()),
+                    Catch::Contains("expected 4608, got 8192") && !Catch::Contains("flatten()"));
 }
 
 TEST_CASE("shape ops: reshape, permute, transpose, slice, concat move the right elements", "[ops]") {

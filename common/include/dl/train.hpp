@@ -93,6 +93,22 @@ struct ProgramOptions {
 /// `full_epochs` is what --full means, shown in the help.
 void add_program_flags(util::ArgParser& args, ProgramOptions& options, int full_epochs);
 
+/// A finished training run of a chapter program.
+struct Run {
+  std::vector<EpochStats> history;  ///< one entry per epoch
+  double train_seconds = 0;         ///< wall time of training, evaluation after each epoch included
+};
+
+/// `fit_classifier` as the chapter programs run it: every logged step and every epoch
+/// go to `<out_dir>/metrics.jsonl`, and each epoch is printed on stdout.
+Run fit_and_log(nn::Module& model, const data::Dataset& train, const data::Dataset& test,
+                const ProgramOptions& options);
+
+/// The summary.json every classification chapter writes: chapter, final evaluation
+/// (accuracy, loss, per-class accuracy, confusion), time, settings and sizes.
+Json summarize(const std::string& chapter, const ProgramOptions& options, const Run& run, const Evaluation& eval,
+               std::span<const char* const> class_names, int64_t train_examples, int64_t parameters);
+
 /// After `args.parse`: checks the values (exit 2 with the usage when one is out of
 /// range), applies --full and --seed, and sets the thread count and the global seed.
 void apply_program_flags(const util::ArgParser& args, ProgramOptions& options, int full_epochs);
