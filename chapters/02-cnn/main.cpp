@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
   options.config.epochs = kEpochs;
   options.config.batch_size = kBatchSize;
   options.data_dir = dl::data::kFashionMnistDir;
-  options.out_dir = std::string(DL_RESULTS_DIR) + "/" + kChapter;
+  const std::string default_out = std::string(DL_RESULTS_DIR) + "/" + kChapter;
+  options.out_dir = default_out;
   options.threads = 2;  // the convolutions' GEMMs are large enough to share between cores
   std::string arch = "cnn";
   bool trace_seed = false;
@@ -89,6 +90,8 @@ int main(int argc, char** argv) {
     std::cerr << "cnn: error: --arch must be cnn or seed, got '" << arch << "'\n\n" << args.usage();
     return 2;
   }
+  // The seed network's results go beside the chapter network's, not over them.
+  if (arch == "seed" && options.out_dir == default_out) options.out_dir += "-seed";
 
   try {
     auto train = dl::data::load_fashion_mnist(options.data_dir, dl::data::Split::train, options.limit);
