@@ -38,8 +38,14 @@ TEST_CASE("memory: a training loop's resident memory stays flat after warm-up", 
   const size_t cached_before = dl::memory::stats().misses;
   for (int i = 0; i < 300; ++i) step();
   const size_t after = dl::memory::resident_bytes();
+  CHECK(dl::memory::stats().misses == cached_before);  // every tensor buffer came from the cache
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed blocks in quarantine, so resident memory grows by design there.
+  WARN("resident-memory check skipped under AddressSanitizer");
+  (void)warm, (void)after;
+#else
   REQUIRE(warm > 0);
   INFO("resident after warm-up " << warm / 1024 << " KiB, after 300 more steps " << after / 1024 << " KiB");
-  CHECK(after < warm + (1 << 20));                          // under 1 MiB of growth
-  CHECK(dl::memory::stats().misses == cached_before);       // every buffer came from the cache
+  CHECK(after < warm + (1 << 20));  // under 1 MiB of growth
+#endif
 }
