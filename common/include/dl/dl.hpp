@@ -9,6 +9,7 @@
 #include "dl/nn.hpp"
 #include "dl/ops.hpp"
 #include "dl/optim.hpp"
+#include "dl/rnn.hpp"
 #include "dl/tensor.hpp"
 #include "dl/train.hpp"
 #include "dl/util.hpp"

@@ -126,6 +126,16 @@ Tensor nll_loss(const Tensor& log_probs, std::span<const int> targets);
 Tensor mse_loss(const Tensor& prediction, const Tensor& target);
 /// @}
 
+/// @name Lookup (ops_embedding.cpp)
+/// @{
+/// Rows of `weight` picked by `indices`: out[n...] = weight[indices[n...]].
+/// weight: (V, D)  indices: numel(index_shape) ids in [0, V)  ->  (index_shape..., D).
+/// The backward adds each output row's gradient into its weight row (scatter-add);
+/// rows equal to `padding_idx` (if >= 0) get no gradient.
+Tensor embedding(const Tensor& weight, std::span<const int> indices, const Shape& index_shape,
+                 int64_t padding_idx = -1);
+/// @}
+
 /// @name Regularisation (ops_activation.cpp)
 /// @{
 /// Zeroes each element with probability `p` and scales survivors by 1/(1-p); identity when !training.

@@ -1,0 +1,135 @@
+/// @file rnn.hpp
+/// @brief Embeddings and recurrent layers (RNN, LSTM, GRU) with PyTorch's gate
+/// order and parameter names, so weights map one to one.
+///
+/// Shapes: T time steps, B batch, I input size, H hidden size, L layers.
+/// Sequences are (T, B, I), or (B, T, I) with `batch_first`; states are (L, B, H).
+#pragma once
+
+#include <array>
+#include <optional>
+#include <span>
+
+#include "dl/nn.hpp"
+
+namespace dl {
+
+/// @name One time step of each cell, from primitive ops (autograd handles the backward)
+/// @{
+/// h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh).  x: (B,I)  h: (B,H)  W_ih: (H,I)  W_hh: (H,H)  -> (B,H)
+Tensor rnn_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                const Tensor& b_hh);
+
+/// Hidden and cell state of an LSTM.
+struct LSTMState {
+  Tensor h;  ///< hidden state (B,H) for a cell, (L,B,H) for a layer stack
+  Tensor c;  ///< cell state, same shape as h
+};
+
+/// LSTM step with gates in PyTorch's order (i, f, g, o):
+/// [i f g o] = x W_ih^T + b_ih + h W_hh^T + b_hh;  c' = σ(f) c + σ(i) tanh(g);  h' = σ(o) tanh(c').
+/// x: (B,I)  state: (B,H) each  W_ih: (4H,I)  W_hh: (4H,H)
+LSTMState lstm_cell(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+                    const Tensor& b_ih, const Tensor& b_hh);
+
+/// GRU step with gates in PyTorch's order (r, z, n):
+/// r = σ(x W_ir + b_ir + h W_hr + b_hr);  z likewise;  n = tanh(x W_in + b_in + r (h W_hn + b_hn));
+/// h' = (1 - z) n + z h.   x: (B,I)  h: (B,H)  W_ih: (3H,I)  W_hh: (3H,H)
+Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                const Tensor& b_hh);
+/// @}
+
+namespace nn {
+
+/// A table of learned vectors, one row per token id.  weight: (V, D), initialised N(0, 1)
+/// like PyTorch, with the `padding_idx` row (if any) zero and never updated.
+class Embedding : public Module {
+ public:
+  /// `num_embeddings` rows of size `embedding_dim`.
+  Embedding(int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx = -1,
+            Generator& gen = default_generator());
+  /// The rows of `ids` (laid out as `shape`): -> (shape..., D).
+  Tensor operator()(std::span<const int> ids, const Shape& shape);
+  std::string type_name() const override { return "Embedding"; }
+  std::string extra_repr() const override;
+  int64_t num_embeddings, embedding_dim, padding_idx;  ///< V, D, and the padding row (-1: none)
+  Tensor weight;                                       ///< (V, D)
+};
+
+/// Settings of the multi-layer recurrent modules.
+struct RecurrentOptions {
+  int64_t num_layers = 1;   ///< stacked layers; layer k > 0 reads layer k-1's outputs
+  bool batch_first = false; ///< sequences are (B, T, I) instead of (T, B, I)
+  float dropout = 0.0f;     ///< dropout between layers (not after the last), in training mode
+  bool bias = true;         ///< learned biases b_ih and b_hh
+};
+
+/// What a recurrent stack returns.
+struct RecurrentOutput {
+  Tensor output;  ///< the last layer's hidden state at every step: (T,B,H), or (B,T,H) batch-first
+  Tensor h_n;     ///< every layer's final hidden state: (L,B,H)
+  Tensor c_n;     ///< every layer's final cell state (LSTM only): (L,B,H)
+};
+
+/// Shared base of RNN, LSTM and GRU: parameters `weight_ih_l{k}`, `weight_hh_l{k}`,
+/// `bias_ih_l{k}`, `bias_hh_l{k}` with `gates * H` rows, initialised U(±1/sqrt(H)).
+class Recurrent : public Module {
+ public:
+  /// Runs the stack over `x`; missing initial states start at zero.
+  RecurrentOutput run(const Tensor& x, const Tensor& h0 = {}, const Tensor& c0 = {});
+  std::string extra_repr() const override;
+  int64_t input_size, hidden_size;  ///< I and H
+  RecurrentOptions options;         ///< layers, batch_first, dropout, bias
+
+ protected:
+  /// `gates` blocks of H rows per weight: 1 (RNN), 4 (LSTM), 3 (GRU).
+  Recurrent(int64_t input_size, int64_t hidden_size, RecurrentOptions options, int64_t gates, Generator& gen);
+  /// One step of layer `layer`.
+  virtual LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) = 0;
+  /// Whether the state has a cell part (LSTM).
+  virtual bool has_cell() const { return false; }
+  std::vector<std::array<Tensor, 4>> layers_;  ///< per layer: w_ih, w_hh, b_ih, b_hh
+};
+
+/// Elman RNN with tanh.
+class RNN : public Recurrent {
+ public:
+  /// `input_size` -> `hidden_size`.
+  RNN(int64_t input_size, int64_t hidden_size, RecurrentOptions options = {}, Generator& gen = default_generator());
+  /// Runs over `x` from `h0` (zeros when undefined).
+  RecurrentOutput forward(const Tensor& x, const Tensor& h0 = {}) { return run(x, h0); }
+  std::string type_name() const override { return "RNN"; }
+
+ private:
+  LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) override;
+};
+
+/// Long short-term memory.
+class LSTM : public Recurrent {
+ public:
+  /// `input_size` -> `hidden_size`.
+  LSTM(int64_t input_size, int64_t hidden_size, RecurrentOptions options = {}, Generator& gen = default_generator());
+  /// Runs over `x` from (h0, c0) (zeros when undefined).
+  RecurrentOutput forward(const Tensor& x, const LSTMState& state = {}) { return run(x, state.h, state.c); }
+  std::string type_name() const override { return "LSTM"; }
+
+ private:
+  LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) override;
+  bool has_cell() const override { return true; }
+};
+
+/// Gated recurrent unit.
+class GRU : public Recurrent {
+ public:
+  /// `input_size` -> `hidden_size`.
+  GRU(int64_t input_size, int64_t hidden_size, RecurrentOptions options = {}, Generator& gen = default_generator());
+  /// Runs over `x` from `h0` (zeros when undefined).
+  RecurrentOutput forward(const Tensor& x, const Tensor& h0 = {}) { return run(x, h0); }
+  std::string type_name() const override { return "GRU"; }
+
+ private:
+  LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) override;
+};
+
+}  // namespace nn
+}  // namespace dl
