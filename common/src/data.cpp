@@ -292,14 +292,6 @@ uint64_t epoch_seed(uint64_t seed, int64_t epoch) {
   return splitmix64(splitmix64(seed) ^ static_cast<uint64_t>(epoch));
 }
 
-// Fisher-Yates: position i takes a uniformly chosen element of [0, i]; every permutation is equally likely.
-void shuffle_indices(std::vector<int64_t>& order, Generator& gen) {
-  for (size_t i = order.size(); i > 1; --i) {
-    const auto j = static_cast<size_t>(gen.below(i));
-    std::swap(order[i - 1], order[j]);
-  }
-}
-
 }  // namespace
 
 DataLoader::DataLoader(const Dataset& data, int64_t batch_size, bool shuffle, uint64_t seed, bool drop_last)
@@ -325,7 +317,7 @@ void DataLoader::start_epoch(int64_t epoch) {
   if (shuffle_) {
     // A fresh generator per epoch (not one running stream): epoch e's order depends on (seed, e) only.
     Generator gen(epoch_seed(seed_, epoch));
-    shuffle_indices(order_, gen);
+    gen.shuffle(order_);
   }
   cursor_ = 0;
 }

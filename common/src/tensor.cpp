@@ -56,6 +56,11 @@ uint64_t Generator::below(uint64_t n) {
   }
 }
 
+void Generator::shuffle(std::vector<int64_t>& order) {
+  // Fisher-Yates: position i takes a uniformly chosen element of [0, i].
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[below(i)]);
+}
+
 Generator& default_generator() {
   static Generator gen(0);
   return gen;

@@ -66,6 +66,9 @@ class Generator {
   float normal();
   /// A uniform integer in [0, n).
   uint64_t below(uint64_t n);
+  /// Puts `order` in a uniformly random order (Fisher-Yates on `below`, so the result
+  /// is the same with every standard library).
+  void shuffle(std::vector<int64_t>& order);
   /// The underlying 64-bit engine, for std::shuffle and friends.
   std::mt19937_64& engine() { return engine_; }
 
