@@ -7,16 +7,13 @@
 #include <regex>
 #include <sstream>
 
+#include "test_support.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read_text;
 
 size_t count_lines_equal_to(const std::string& text, const std::string& marker) {
   // A marker is a whole line (after indentation), so "// [loop]" does not match "// [loop2]".

@@ -14,12 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read_text;
 
 const faq::Index& index() {
   static const faq::Index built(faq::load_entries(DL_FAQ_SOURCE));

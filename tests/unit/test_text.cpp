@@ -44,14 +44,14 @@ TEST_CASE("fortunes: missing file, invalid UTF-8 and empty files are FileErrors 
 
 TEST_CASE("utf-8: decodes what it encodes and rejects malformed sequences with their offset", "[text]") {
   const std::u32string text = U"a春\u00e9\U0001F600";
-  CHECK(dl::data::decode_utf8(dl::data::encode_utf8(text)) == text);
+  CHECK(dl::decode_utf8(dl::encode_utf8(text)) == text);
   for (const auto& [bytes, offset] : std::vector<std::pair<std::string, int>>{
            {"ab\xc0\xaf", 2},        // overlong '/'
            {"\xed\xa0\x80", 0},      // a UTF-16 surrogate
            {"x\xe6\x98", 1},         // cut off
            {"\x80", 0},              // a lone continuation byte
            {"\xf4\x90\x80\x80", 0}}) // past U+10FFFF
-    CHECK_THROWS_WITH(dl::data::decode_utf8(bytes, "t"), Contains("byte offset " + std::to_string(offset)));
+    CHECK_THROWS_WITH(dl::decode_utf8(bytes, "t"), Contains("byte offset " + std::to_string(offset)));
 }
 
 TEST_CASE("char vocab: <unk> is 0, ids by falling frequency, unknown characters map to 0", "[text]") {
@@ -95,6 +95,6 @@ TEST_CASE("fortunes-zh: the installed poems and collection read cleanly", "[text
   CHECK_FALSE(tang[0].author.empty());
   int64_t characters = 0;
   for (const auto* set : {&tang, &song, &chinese})
-    for (const auto& e : *set) characters += static_cast<int64_t>(dl::data::decode_utf8(e.body).size());
+    for (const auto& e : *set) characters += static_cast<int64_t>(dl::decode_utf8(e.body).size());
   CHECK(characters > 500000);
 }

@@ -11,5 +11,6 @@
 #include "dl/optim.hpp"
 #include "dl/rnn.hpp"
 #include "dl/tensor.hpp"
+#include "dl/text.hpp"
 #include "dl/train.hpp"
 #include "dl/util.hpp"

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dl/utf8.hpp"
+
 namespace dl::data {
 
 /// Where the Debian packages `fortunes-zh` (tang300, song100, chinese) and `fortunes` install their files.
@@ -30,13 +32,6 @@ std::string strip_ansi(std::string_view text);
 /// missing (saying which Debian package provides it), holds invalid UTF-8 (with the
 /// byte offset) or has no entries.
 std::vector<TextEntry> read_fortunes(const std::string& path);
-
-/// The code points of UTF-8 `text`; throws FileError naming `origin` and the byte
-/// offset of the first invalid sequence (overlong forms and surrogates included).
-std::u32string decode_utf8(std::string_view text, const std::string& origin = "text");
-
-/// UTF-8 encoding of code points.
-std::string encode_utf8(std::u32string_view text);
 
 /// A character vocabulary: id 0 is `<unk>`, the others are the characters of the
 /// training text ordered by falling frequency (ties by code point), so ids are
