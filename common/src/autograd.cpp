@@ -53,11 +53,6 @@ Tensor Tensor::view(const Shape& shape) const { return dl::reshape(*this, shape)
 Tensor Tensor::sum() const { return dl::sum(*this); }
 Tensor Tensor::mean() const { return dl::mean(*this); }
 
-bool needs_grad(std::initializer_list<Tensor> inputs) {
-  if (!g_grad_enabled) return false;
-  return std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
-}
-
 void record(Tensor& out, const char* op, const std::vector<Tensor>& inputs, BackwardFn backward) {
   if (!g_grad_enabled) return;
   TensorImpl& impl = *out.impl();

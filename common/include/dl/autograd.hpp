@@ -47,9 +47,6 @@ struct TensorImpl {
   bool graph_freed = false;          ///< backward already ran through this node
 };
 
-/// True when an op on these inputs must record a graph node.
-bool needs_grad(std::initializer_list<Tensor> inputs);
-
 /// Records that `out` was produced by `op` from `inputs`; `backward` runs during `backward()`.
 /// Does nothing when no input requires grad or inside `no_grad`.
 void record(Tensor& out, const char* op, std::initializer_list<Tensor> inputs, BackwardFn backward);
