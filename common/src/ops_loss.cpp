@@ -1,6 +1,8 @@
 // Losses: softmax cross-entropy (fused, with label smoothing), NLL and MSE.
 #include <cmath>
+#include <vector>
 
+#include "dl/eigen.hpp"
 #include "dl/ops.hpp"
 #include "op_helpers.hpp"
 
@@ -34,34 +36,41 @@ Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, float l
   const int64_t n = logits.size(0), c = logits.size(1);
   const float off = label_smoothing / static_cast<float>(c), on = 1.0f - label_smoothing + off;
   Tensor log_probs = Tensor::empty(logits.shape());  // saved for backward
-  const float* x = logits.data();
-  float* lp = log_probs.data();
-  double total = 0.0;
+  std::vector<double> row_loss(static_cast<size_t>(n));
+  // Rows are independent: vectorised along the row, in parallel across rows (a language
+  // model's output layer has thousands of classes). Row losses are summed in order below,
+  // so the result does not depend on the thread count.
+#pragma omp parallel for schedule(static) if (n * c >= (1 << 16) && num_threads() > 1)
   for (int64_t r = 0; r < n; ++r) {
-    const float* row = x + r * c;
-    float m = row[0];
-    for (int64_t k = 1; k < c; ++k) m = std::max(m, row[k]);
-    double z = 0.0;
-    for (int64_t k = 0; k < c; ++k) z += std::exp(static_cast<double>(row[k] - m));
-    const float log_z = m + static_cast<float>(std::log(z));
-    double row_loss = 0.0;
-    for (int64_t k = 0; k < c; ++k) {
-      lp[r * c + k] = row[k] - log_z;
-      row_loss -= (k == targets[static_cast<size_t>(r)] ? on : off) * lp[r * c + k];
-    }
-    total += row_loss;
+    const ConstArrMap row(logits.data() + r * c, c);
+    ArrMap lp(log_probs.data() + r * c, c);
+    const float m = row.maxCoeff();
+    lp = row - m;
+    const float log_z = std::log(lp.exp().sum());  // every exp(x - m) <= 1: no overflow
+    lp -= log_z;
+    // -sum_k q_k lp_k with q = off everywhere plus (on - off) at the target
+    const int target = targets[static_cast<size_t>(r)];
+    row_loss[static_cast<size_t>(r)] = -(static_cast<double>(off) * lp.sum() + static_cast<double>(on - off) * lp[target]);
   }
+  double total = 0.0;
+  for (double v : row_loss) total += v;
   Tensor out = Tensor::scalar(static_cast<float>(total / static_cast<double>(n)));
   std::vector<int> saved_targets(targets.begin(), targets.end());
   record(out, "cross_entropy", {logits}, [logits, log_probs, saved_targets, on, off](const Tensor&, const Tensor& dout) {
     // loss = mean_n -sum_c q log p  =>  dlogits[n,c] += (p[n,c] - q[n,c]) / N * dout
     const int64_t n = logits.size(0), c = logits.size(1);
     const float scale = dout.item() / static_cast<float>(n);
-    float* dx = grad_data(logits);
-    const float* lp = log_probs.data();
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t k = 0; k < c; ++k)
-        dx[r * c + k] += (std::exp(lp[r * c + k]) - (k == saved_targets[static_cast<size_t>(r)] ? on : off)) * scale;
+    const GradSink dx = grad_sink(logits);
+#pragma omp parallel for schedule(static) if (n * c >= (1 << 16) && num_threads() > 1)
+    for (int64_t r = 0; r < n; ++r) {
+      ArrMap d(dx.data + r * c, c);
+      const ConstArrMap lp(log_probs.data() + r * c, c);
+      if (dx.fresh)
+        d = (lp.exp() - off) * scale;
+      else
+        d += (lp.exp() - off) * scale;
+      d[saved_targets[static_cast<size_t>(r)]] -= (on - off) * scale;
+    }
   });
   return out;
 }

@@ -12,25 +12,15 @@ namespace {
                    std::to_string(ka) + " and " + std::to_string(kb) + " differ");
 }
 
-// dst = product into a fresh gradient buffer, dst += product into one that holds
-// earlier contributions. Either way one GEMM; the fresh case skips a zero fill.
-template <class Product>
-void write_grad(float* dst, bool fresh, int64_t rows, int64_t cols, const Product& product) {
-  if (fresh)
-    MatMap(dst, rows, cols).noalias() = product;
-  else
-    MatMap(dst, rows, cols).noalias() += product;
-}
-
 // One (M,K) x (K,N) product and its two gradient products, on raw row-major memory.
 void gemm_forward(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n) {
-  MatMap(c, m, n).noalias() = ConstMatMap(a, m, k) * ConstMatMap(b, k, n);
+  gemm(c, ConstMatMap(a, m, k), ConstMatMap(b, k, n));
 }
 void gemm_backward(const float* a, const float* b, const float* dc, GradSink da, GradSink db, int64_t m, int64_t k,
                    int64_t n) {
   // c = a b  =>  da += dc b^T,  db += a^T dc
-  if (da.data) write_grad(da.data, da.fresh, m, k, ConstMatMap(dc, m, n) * ConstMatMap(b, k, n).transpose());
-  if (db.data) write_grad(db.data, db.fresh, k, n, ConstMatMap(a, m, k).transpose() * ConstMatMap(dc, m, n));
+  if (da.data) write_grad(da, ConstMatMap(dc, m, n), ConstMatMap(b, k, n).transpose());
+  if (db.data) write_grad(db, ConstMatMap(a, m, k).transpose(), ConstMatMap(dc, m, n));
 }
 
 }  // namespace
@@ -86,22 +76,21 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   out_shape.back() = out_features;
   Tensor out = Tensor::empty(out_shape);
   MatMap y = as_matrix(out, rows, out_features);
-  y.noalias() = as_matrix(x, rows, in) * as_matrix(weight, out_features, in).transpose();
+  gemm(out.data(), as_matrix(x, rows, in), as_matrix(weight, out_features, in).transpose());
   if (bias.defined()) y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias.data(), out_features);
   record(out, "linear", {x, weight, bias}, [x, weight, bias, rows, in, out_features](const Tensor&, const Tensor& dout) {
     ConstMatMap g(dout.data(), rows, out_features);
     // y = x W^T + b  =>  dx += dy W,  dW += dy^T x,  db += sum over rows of dy
     if (x.requires_grad()) {
       const GradSink dx = grad_sink(x);
-      write_grad(dx.data, dx.fresh, rows, in, g * as_matrix(weight, out_features, in));
+      write_grad(dx, g, as_matrix(weight, out_features, in));
     }
     if (weight.requires_grad()) {
       const GradSink dw = grad_sink(weight);
-      write_grad(dw.data, dw.fresh, out_features, in, g.transpose() * as_matrix(x, rows, in));
+      write_grad(dw, g.transpose(), as_matrix(x, rows, in));
     }
     if (bias.defined() && bias.requires_grad()) {
-      const GradSink db = grad_sink(bias);
-      write_grad(db.data, db.fresh, 1, out_features, g.colwise().sum());
+      write_column_sums(grad_sink(bias), g);
     }
   });
   return out;

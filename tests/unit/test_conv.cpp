@@ -5,8 +5,10 @@
 #include "dl/autograd.hpp"
 #include "dl/conv.hpp"
 #include "dl/nn.hpp"
+#include "../tensor_checks.hpp"
 
 using dl::Tensor;
+using test::max_abs_diff;
 
 namespace {
 
@@ -31,20 +33,6 @@ Tensor naive_conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const 
           out.data()[((b * O + oc) * OH + y) * OW + xx] = static_cast<float>(acc);
         }
   return out;
-}
-
-float max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  float worst = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) worst = std::max(worst, std::abs(a.at(i) - b.at(i)));
-  return worst;
-}
-
-double max_abs_diff(const Tensor& a, const std::vector<double>& b) {
-  REQUIRE(a.numel() == static_cast<int64_t>(b.size()));
-  double worst = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) worst = std::max(worst, std::abs(a.at(i) - b[static_cast<size_t>(i)]));
-  return worst;
 }
 
 // Gradients of sum(f(x, w, b) * r) for a fixed r, by autograd.
