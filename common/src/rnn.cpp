@@ -1,8 +1,13 @@
-// Embeddings and recurrent layers, each step built from differentiable primitives.
+// Recurrent cells built from differentiable primitives (the readable reference),
+// the fused LSTM layer (the fast path), and the recurrent modules.
 #include "dl/rnn.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
+
+#include "dl/eigen.hpp"
 
 namespace dl {
 
@@ -60,6 +65,131 @@ Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tens
   return (1.0f - z) * n + z * h;
 }
 
+
+namespace {
+
+using RowVec = Eigen::Map<const Eigen::RowVectorXf>;
+using ArrSeg = Eigen::Map<Eigen::ArrayXf>;
+using ConstArrSeg = Eigen::Map<const Eigen::ArrayXf>;
+
+void check_lstm_layer(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+                      const Tensor& b_ih, const Tensor& b_hh) {
+  if (x.dim() != 3) throw ShapeError("lstm_layer: input must be (T,B,I), got " + to_string(x.shape()));
+  if (x.size(0) == 0) throw ShapeError("lstm_layer: the sequence is empty (0 time steps)");
+  const int64_t hidden = w_hh.dim() == 2 ? w_hh.size(1) : -1;
+  const Shape state_shape{x.size(1), hidden};
+  if (w_ih.dim() != 2 || w_hh.dim() != 2 || w_ih.size(0) != 4 * hidden || w_ih.size(1) != x.size(2) || w_hh.size(0) != 4 * hidden ||
+      state.h.shape() != state_shape || state.c.shape() != state_shape)
+    throw ShapeError("lstm_layer: x " + to_string(x.shape()) + ", h " + to_string(state.h.shape()) + ", c " +
+                     to_string(state.c.shape()) + ", weight_ih " + to_string(w_ih.shape()) + " and weight_hh " +
+                     to_string(w_hh.shape()) + " do not fit: expected x (T,B,I), h and c (B,H), weight_ih (4H,I), weight_hh (4H,H)");
+  for (const Tensor* b : {&b_ih, &b_hh})
+    if (b->defined() && (b->dim() != 1 || b->size(0) != 4 * hidden))
+      throw ShapeError("lstm_layer: bias must be (" + std::to_string(4 * hidden) + "), got " + to_string(b->shape()));
+}
+
+}  // namespace
+
+// [lstm-forward]
+LSTMSequence lstm_layer(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+                        const Tensor& b_ih, const Tensor& b_hh) {
+  // x: (T,B,I)  state: (B,H) each  ->  output (T,B,H) and the final state.
+  check_lstm_layer(x, state, w_ih, w_hh, b_ih, b_hh);
+  const int64_t steps = x.size(0), batch = x.size(1), in = x.size(2), hidden = w_hh.size(1), width = 4 * hidden;
+  // What the backward needs: every step's gate activations (i f g o), the states
+  // h_0..h_T and c_0..c_T, and tanh(c_t).
+  Tensor gates = Tensor::empty({steps, batch, width});
+  Tensor hs = Tensor::empty({steps + 1, batch, hidden}), cs = Tensor::empty({steps + 1, batch, hidden});
+  Tensor tanh_c = Tensor::empty({steps, batch, hidden});
+  std::copy_n(state.h.data(), batch * hidden, hs.data());
+  std::copy_n(state.c.data(), batch * hidden, cs.data());
+
+  // The input's share of every gate at every step does not depend on h: one GEMM for all of it.
+  MatMap all_gates = as_matrix(gates, steps * batch, width);
+  gemm(gates.data(), as_matrix(x, steps * batch, in), as_matrix(w_ih, width, in).transpose());
+  if (b_ih.defined()) all_gates.rowwise() += RowVec(b_ih.data(), width);
+  if (b_hh.defined()) all_gates.rowwise() += RowVec(b_hh.data(), width);
+
+  const ConstMatMap w_hh_m = as_matrix(w_hh, width, hidden);
+  // The per-step products are small ((B,H) x (H,4H)): split across threads they would
+  // cost a synchronisation per step. They run on one thread; the large products
+  // before and after the loop use all of them.
+  std::optional<SingleThreadedEigen> serial(std::in_place);
+  for (int64_t t = 0; t < steps; ++t) {
+    // One GEMM per step adds h_{t-1}'s share to all four gates at once.
+    float* g_t = gates.data() + t * batch * width;
+    gemm(g_t, ConstMatMap(hs.data() + t * batch * hidden, batch, hidden), w_hh_m.transpose(), Write::add);
+    for (int64_t b = 0; b < batch; ++b) {
+      float* row = g_t + b * width;
+      ArrSeg i(row, hidden), f(row + hidden, hidden), g(row + 2 * hidden, hidden), o(row + 3 * hidden, hidden);
+      i = i.logistic();
+      f = f.logistic();
+      g = g.tanh();
+      o = o.logistic();
+      const int64_t at = (t * batch + b) * hidden;
+      ArrSeg c(cs.data() + at + batch * hidden, hidden), tc(tanh_c.data() + at, hidden);
+      c = f * ConstArrSeg(cs.data() + at, hidden) + i * g;  // c_t = f c_{t-1} + i g
+      tc = c.tanh();
+      ArrSeg(hs.data() + at + batch * hidden, hidden) = o * tc;  // h_t = o tanh(c_t)
+    }
+  }
+
+  serial.reset();
+  // One output for the tape: h_1..h_T followed by c_T, (T+1, B, H); sliced apart below.
+  Tensor packed = Tensor::empty({steps + 1, batch, hidden});
+  std::copy_n(hs.data() + batch * hidden, steps * batch * hidden, packed.data());
+  std::copy_n(cs.data() + steps * batch * hidden, batch * hidden, packed.data() + steps * batch * hidden);
+  // [lstm-forward]
+  // [lstm-backward]
+  record(packed, "lstm_layer", {x, state.h, state.c, w_ih, w_hh, b_ih, b_hh},
+         [=, h0 = state.h, c0 = state.c](const Tensor&, const Tensor& dpacked) {
+    Tensor dgates = Tensor::empty({steps, batch, width});  // gradient of the gate pre-activations
+    Tensor dh = Tensor::zeros({batch, hidden});             // from step t+1 back into h_t
+    Tensor dc = Tensor::empty({batch, hidden});             // from step t+1 back into c_t
+    std::copy_n(dpacked.data() + steps * batch * hidden, batch * hidden, dc.data());
+    std::optional<SingleThreadedEigen> serial(std::in_place);
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      const float* g_t = gates.data() + t * batch * width;
+      float* dg_t = dgates.data() + t * batch * width;
+      for (int64_t b = 0; b < batch; ++b) {
+        const float* row = g_t + b * width;
+        const ConstArrSeg i(row, hidden), f(row + hidden, hidden), g(row + 2 * hidden, hidden),
+            o(row + 3 * hidden, hidden);
+        const int64_t at = (t * batch + b) * hidden;
+        const ConstArrSeg tc(tanh_c.data() + at, hidden), c_prev(cs.data() + at, hidden);
+        ArrSeg dh_b(dh.data() + b * hidden, hidden), dc_b(dc.data() + b * hidden, hidden);
+        dh_b += ConstArrSeg(dpacked.data() + at, hidden);  // dL/dh_t: this step's output and the future
+        dc_b += dh_b * o * (1.0f - tc.square());           // h_t = o tanh(c_t)
+        float* drow = dg_t + b * width;
+        ArrSeg(drow, hidden) = dc_b * g * i * (1.0f - i);                      // di, through σ
+        ArrSeg(drow + hidden, hidden) = dc_b * c_prev * f * (1.0f - f);        // df, through σ
+        ArrSeg(drow + 2 * hidden, hidden) = dc_b * i * (1.0f - g.square());    // dg, through tanh
+        ArrSeg(drow + 3 * hidden, hidden) = dh_b * tc * o * (1.0f - o);        // do, through σ
+        dc_b *= f;                                                             // c_t = f c_{t-1} + ...
+      }
+      // h_{t-1} reached every gate through W_hh: one GEMM back.
+      gemm(dh.data(), ConstMatMap(dg_t, batch, width), w_hh_m);
+    }
+    serial.reset();
+    // Weight and input gradients summed over all steps, one GEMM each.
+    const ConstMatMap dg_all = as_matrix(std::as_const(dgates), steps * batch, width);
+    if (w_hh.requires_grad())
+      write_grad(grad_sink(w_hh), dg_all.transpose(), as_matrix(std::as_const(hs), steps * batch, hidden));
+    if (w_ih.requires_grad()) write_grad(grad_sink(w_ih), dg_all.transpose(), as_matrix(x, steps * batch, in));
+    if (x.requires_grad()) write_grad(grad_sink(x), dg_all, as_matrix(w_ih, width, in));
+    for (const Tensor* bias : {&b_ih, &b_hh})
+      if (bias->defined() && bias->requires_grad()) write_column_sums(grad_sink(*bias), dg_all);
+    if (h0.requires_grad()) ArrMap(grad_data(h0), batch * hidden) += as_array(std::as_const(dh));
+    if (c0.requires_grad()) ArrMap(grad_data(c0), batch * hidden) += as_array(std::as_const(dc));
+  });
+  // [lstm-backward]
+  LSTMSequence out;
+  out.output = slice(packed, 0, 0, steps);
+  out.state.h = slice(packed, 0, steps - 1, steps).reshape({batch, hidden});
+  out.state.c = slice(packed, 0, steps, steps + 1).reshape({batch, hidden});
+  return out;
+}
+
 namespace nn {
 
 Embedding::Embedding(int64_t num, int64_t dim, int64_t padding, Generator& gen)
@@ -79,6 +209,31 @@ Tensor Embedding::operator()(std::span<const int> ids, const Shape& shape) {
 std::string Embedding::extra_repr() const {
   return std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim) +
          (padding_idx >= 0 ? ", padding_idx=" + std::to_string(padding_idx) : "");
+}
+
+RecurrentCell::RecurrentCell(int64_t in, int64_t hidden, bool bias, int64_t gates, Generator& gen)
+    : input_size(in), hidden_size(hidden) {
+  if (in <= 0 || hidden <= 0) throw ShapeError("recurrent cell: input_size and hidden_size must be positive");
+  const float bound = 1.0f / std::sqrt(static_cast<float>(hidden));  // PyTorch's init
+  weight_ih = register_parameter("weight_ih", Tensor::uniform({gates * hidden, in}, -bound, bound, gen));
+  weight_hh = register_parameter("weight_hh", Tensor::uniform({gates * hidden, hidden}, -bound, bound, gen));
+  if (bias) {
+    bias_ih = register_parameter("bias_ih", Tensor::uniform({gates * hidden}, -bound, bound, gen));
+    bias_hh = register_parameter("bias_hh", Tensor::uniform({gates * hidden}, -bound, bound, gen));
+  }
+}
+
+std::string RecurrentCell::extra_repr() const {
+  return std::to_string(input_size) + ", " + std::to_string(hidden_size) + (bias_ih.defined() ? "" : ", bias=false");
+}
+
+RNNCell::RNNCell(int64_t in, int64_t hidden, bool bias, Generator& gen) : RecurrentCell(in, hidden, bias, 1, gen) {}
+GRUCell::GRUCell(int64_t in, int64_t hidden, bool bias, Generator& gen) : RecurrentCell(in, hidden, bias, 3, gen) {}
+LSTMCell::LSTMCell(int64_t in, int64_t hidden, bool bias, Generator& gen) : RecurrentCell(in, hidden, bias, 4, gen) {}
+
+LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state) {
+  if (x.dim() != 2) throw ShapeError("LSTMCell: input must be (B,I), got " + to_string(x.shape()));
+  return lstm_layer(x.reshape({1, x.size(0), x.size(1)}), state, weight_ih, weight_hh, bias_ih, bias_hh).state;
 }
 
 Recurrent::Recurrent(int64_t in, int64_t hidden, RecurrentOptions opts, int64_t gates, Generator& gen)
@@ -129,23 +284,33 @@ RecurrentOutput Recurrent::run(const Tensor& x, const Tensor& h0, const Tensor& 
     const auto initial = [&](const Tensor& s) {
       return s.defined() ? slice(s, 0, k, k + 1).reshape({batch, hidden_size}) : Tensor::zeros({batch, hidden_size});
     };
-    LSTMState state{initial(h0), has_cell() ? initial(c0) : Tensor()};
-    std::vector<Tensor> outputs;
-    for (int64_t t = 0; t < steps; ++t) {
-      const Tensor x_t = slice(layer_input, 0, t, t + 1).reshape({batch, layer_input.size(2)});
-      state = step(k, x_t, state);
-      outputs.push_back(state.h.reshape({1, batch, hidden_size}));
-    }
-    layer_input = concat(outputs, 0);  // (T,B,H)
+    const LSTMSequence result =
+        run_layer(k, layer_input, {initial(h0), has_cell() ? initial(c0) : Tensor()});
+    layer_input = result.output;  // (T,B,H)
     if (k + 1 < layers) layer_input = dropout(layer_input, options.dropout, is_training());
-    last_h.push_back(state.h.reshape({1, batch, hidden_size}));
-    if (has_cell()) last_c.push_back(state.c.reshape({1, batch, hidden_size}));
+    last_h.push_back(result.state.h.reshape({1, batch, hidden_size}));
+    if (has_cell()) last_c.push_back(result.state.c.reshape({1, batch, hidden_size}));
   }
   RecurrentOutput out;
   out.output = options.batch_first ? transpose(layer_input, 0, 1) : layer_input;
   out.h_n = concat(last_h, 0);
   if (has_cell()) out.c_n = concat(last_c, 0);
   return out;
+}
+
+LSTMState Recurrent::step(int64_t, const Tensor&, const LSTMState&) {
+  throw Error(type_name() + ": no single-step implementation; it overrides run_layer instead");
+}
+
+LSTMSequence Recurrent::run_layer(int64_t layer, const Tensor& seq, const LSTMState& initial) {
+  const int64_t steps = seq.size(0), batch = seq.size(1);
+  LSTMState state = initial;
+  std::vector<Tensor> outputs;
+  for (int64_t t = 0; t < steps; ++t) {
+    state = step(layer, slice(seq, 0, t, t + 1).reshape({batch, seq.size(2)}), state);
+    outputs.push_back(state.h.reshape({1, batch, hidden_size}));
+  }
+  return {concat(outputs, 0), state};
 }
 
 RNN::RNN(int64_t in, int64_t hidden, RecurrentOptions opts, Generator& gen) : Recurrent(in, hidden, opts, 1, gen) {}
@@ -155,9 +320,10 @@ LSTMState RNN::step(int64_t k, const Tensor& x, const LSTMState& s) {
 }
 
 LSTM::LSTM(int64_t in, int64_t hidden, RecurrentOptions opts, Generator& gen) : Recurrent(in, hidden, opts, 4, gen) {}
-LSTMState LSTM::step(int64_t k, const Tensor& x, const LSTMState& s) {
+
+LSTMSequence LSTM::run_layer(int64_t k, const Tensor& seq, const LSTMState& state) {
   const auto& p = layers_[static_cast<size_t>(k)];
-  return lstm_cell(x, s, p[0], p[1], p[2], p[3]);
+  return lstm_layer(seq, state, p[0], p[1], p[2], p[3]);
 }
 
 GRU::GRU(int64_t in, int64_t hidden, RecurrentOptions opts, Generator& gen) : Recurrent(in, hidden, opts, 3, gen) {}

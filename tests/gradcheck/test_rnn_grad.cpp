@@ -63,3 +63,22 @@ TEST_CASE("RNN, LSTM, GRU stacks: gradients of inputs, states and weights match 
                       with_params({param(xs, gen), param(hs, gen), param(hs, gen)}, lstm));
   }
 }
+
+TEST_CASE("lstm_layer: fused backward matches finite differences over lengths, batches, with and without bias", "[rnn][grad]") {
+  dl::Generator gen(44);
+  const int64_t I = 3, H = 4;
+  for (const auto [T, B, bias] : {std::tuple<int64_t, int64_t, bool>{1, 1, true}, {5, 2, true}, {12, 3, false}}) {
+    INFO("T " << T << " B " << B << " bias " << bias);
+    std::vector<Tensor> v{param({T, B, I}, gen), param({B, H}, gen), param({B, H}, gen), param({4 * H, I}, gen),
+                          param({4 * H, H}, gen)};
+    if (bias) v.insert(v.end(), {param({4 * H}, gen), param({4 * H}, gen)});
+    require_gradcheck(
+        [&](const auto& p) {
+          const dl::LSTMSequence s = dl::lstm_layer(p[0], {p[1], p[2]}, p[3], p[4], bias ? p[5] : Tensor(),
+                                                    bias ? p[6] : Tensor());
+          // Every output of the op: all hidden states, and the final cell state.
+          return dl::concat({s.output.reshape({T * B, H}), s.state.c}, 0);
+        },
+        v);
+  }
+}

@@ -32,6 +32,20 @@ struct LSTMState {
 LSTMState lstm_cell(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
                     const Tensor& b_ih, const Tensor& b_hh);
 
+/// An LSTM layer's outputs over a whole sequence.
+struct LSTMSequence {
+  Tensor output;    ///< h_1..h_T: (T,B,H)
+  LSTMState state;  ///< h_T and c_T: (B,H) each
+};
+
+/// A whole LSTM layer, fused: the same result as `lstm_cell` applied step by step,
+/// computed with one GEMM for the input's share of every gate at every step, one
+/// GEMM per step for h's share of all four gates, and a hand-written backward
+/// through time that sums the weight gradients of all steps in one GEMM each.
+/// x: (T,B,I)  state: (B,H) each  W_ih: (4H,I)  W_hh: (4H,H)  biases (4H) or undefined.
+LSTMSequence lstm_layer(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+                        const Tensor& b_ih, const Tensor& b_hh);
+
 /// GRU step with gates in PyTorch's order (r, z, n):
 /// r = σ(x W_ir + b_ir + h W_hr + b_hr);  z likewise;  n = tanh(x W_in + b_in + r (h W_hn + b_hn));
 /// h' = (1 - z) n + z h.   x: (B,I)  h: (B,H)  W_ih: (3H,I)  W_hh: (3H,H)
@@ -54,6 +68,50 @@ class Embedding : public Module {
   std::string extra_repr() const override;
   int64_t num_embeddings, embedding_dim, padding_idx;  ///< V, D, and the padding row (-1: none)
   Tensor weight;                                       ///< (V, D)
+};
+
+/// One step of a recurrent cell, as a module holding `weight_ih`, `weight_hh`,
+/// `bias_ih` and `bias_hh` (PyTorch's names for RNNCell, LSTMCell and GRUCell),
+/// `gates * H` rows each, initialised U(±1/sqrt(H)).
+class RecurrentCell : public Module {
+ public:
+  std::string extra_repr() const override;
+  int64_t input_size, hidden_size;  ///< I and H
+  Tensor weight_ih, weight_hh;      ///< (gates*H, I) and (gates*H, H)
+  Tensor bias_ih, bias_hh;          ///< (gates*H) each, undefined without bias
+
+ protected:
+  RecurrentCell(int64_t input_size, int64_t hidden_size, bool bias, int64_t gates, Generator& gen);
+};
+
+/// h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), one step.
+class RNNCell : public RecurrentCell {
+ public:
+  /// `input_size` -> `hidden_size`.
+  RNNCell(int64_t input_size, int64_t hidden_size, bool bias = true, Generator& gen = default_generator());
+  /// x: (B,I)  h: (B,H)  ->  h' (B,H)
+  Tensor forward(const Tensor& x, const Tensor& h) { return rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh); }
+  std::string type_name() const override { return "RNNCell"; }
+};
+
+/// One LSTM step (the fused kernel run for a single step).
+class LSTMCell : public RecurrentCell {
+ public:
+  /// `input_size` -> `hidden_size`.
+  LSTMCell(int64_t input_size, int64_t hidden_size, bool bias = true, Generator& gen = default_generator());
+  /// x: (B,I)  state: (B,H) each  ->  the next state
+  LSTMState forward(const Tensor& x, const LSTMState& state);
+  std::string type_name() const override { return "LSTMCell"; }
+};
+
+/// One GRU step.
+class GRUCell : public RecurrentCell {
+ public:
+  /// `input_size` -> `hidden_size`.
+  GRUCell(int64_t input_size, int64_t hidden_size, bool bias = true, Generator& gen = default_generator());
+  /// x: (B,I)  h: (B,H)  ->  h' (B,H)
+  Tensor forward(const Tensor& x, const Tensor& h) { return gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh); }
+  std::string type_name() const override { return "GRUCell"; }
 };
 
 /// Settings of the multi-layer recurrent modules.
@@ -84,8 +142,10 @@ class Recurrent : public Module {
  protected:
   /// `gates` blocks of H rows per weight: 1 (RNN), 4 (LSTM), 3 (GRU).
   Recurrent(int64_t input_size, int64_t hidden_size, RecurrentOptions options, int64_t gates, Generator& gen);
-  /// One step of layer `layer`.
-  virtual LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) = 0;
+  /// One step of layer `layer` (RNN and GRU; LSTM runs whole layers instead).
+  virtual LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state);
+  /// Layer `layer` over the whole sequence (T,B,In): by default `step` in a loop.
+  virtual LSTMSequence run_layer(int64_t layer, const Tensor& seq, const LSTMState& state);
   /// Whether the state has a cell part (LSTM).
   virtual bool has_cell() const { return false; }
   std::vector<std::array<Tensor, 4>> layers_;  ///< per layer: w_ih, w_hh, b_ih, b_hh
@@ -104,7 +164,7 @@ class RNN : public Recurrent {
   LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) override;
 };
 
-/// Long short-term memory.
+/// Long short-term memory; each layer runs the fused `lstm_layer`.
 class LSTM : public Recurrent {
  public:
   /// `input_size` -> `hidden_size`.
@@ -114,7 +174,7 @@ class LSTM : public Recurrent {
   std::string type_name() const override { return "LSTM"; }
 
  private:
-  LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) override;
+  LSTMSequence run_layer(int64_t layer, const Tensor& seq, const LSTMState& state) override;
   bool has_cell() const override { return true; }
 };
 
