@@ -136,6 +136,10 @@ std::string CharVocab::decode(const std::vector<int>& ids) const {
   return encode_utf8(text);
 }
 
+std::string CharVocab::characters() const {
+  return encode_utf8(std::u32string(chars_.begin() + 1, chars_.end()));
+}
+
 void split_entries(const std::vector<TextEntry>& entries, double validation_fraction, uint64_t seed,
                    std::vector<TextEntry>& train, std::vector<TextEntry>& validation) {
   if (!(validation_fraction >= 0.0 && validation_fraction < 1.0))

@@ -50,6 +50,8 @@ class CharVocab {
   std::vector<int> encode(std::u32string_view text) const;
   /// UTF-8 text of `ids`.
   std::string decode(const std::vector<int>& ids) const;
+  /// Every character with an id, in id order from id 1 (after `<unk>`), as UTF-8.
+  std::string characters() const;
   /// Count of each id in the text the vocabulary was built from (for a unigram baseline).
   const std::vector<int64_t>& counts() const { return counts_; }
   static constexpr int kUnknown = 0;  ///< the id of characters outside the vocabulary
