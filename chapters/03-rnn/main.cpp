@@ -1,7 +1,7 @@
 // rnn — chapter 03: a character-level LSTM language model on Chinese poems and sayings.
 //
 //   ./build/chapters/03-rnn/rnn                      # default run: about 2.5 minutes on 2 cores
-//   ./build/chapters/03-rnn/rnn --prime 月 --temperature 0.6 --max-chars 80
+//   ./build/chapters/03-rnn/rnn --generate --prime 月 --temperature 0.6   # sample from the saved model
 //   ./build/chapters/03-rnn/rnn --corpus poems       # 40k characters only: watch it overfit
 //
 // Writes summary.json, metrics.jsonl, charlm.safetensors (the best validation checkpoint),
@@ -12,6 +12,7 @@
 #include <dl/util.hpp>
 #include <exception>
 #include <iostream>
+#include <map>
 #include <numbers>
 
 #include "charlm.hpp"
@@ -27,7 +28,8 @@ struct Options {
   int64_t seed = 0, samples = 3, max_chars = 120;
   int threads = 2;
   float lr = 3e-3f, dropout = 0.1f, clip = 1.0f, temperature = 0.8f;
-  bool full = false;
+  std::string form = "poem";
+  bool full = false, generate = false;
 };
 
 [[noreturn]] void usage_error(const dl::util::ArgParser& args, const std::string& what) {
@@ -44,6 +46,56 @@ std::string code_points(const std::vector<char32_t>& chars) {
     out += "'" + dl::encode_utf8(std::u32string(1, c)) + "' (" + hex + ")";
   }
   return out;
+}
+
+// The context a sample starts from: the '%' line that ends an entry, so the model reads
+// what follows as a new entry, then (for a poem) the 《 that opens a poem's title.
+std::vector<int> sample_context(const dl::data::CharVocab& vocab, const Options& o) {
+  std::vector<char32_t> unknown;
+  std::vector<int> context = vocab.encode(o.form == "poem" ? U"%\n《" : U"%\n");
+  for (int id : ch03::encode_prime(vocab, o.prime, unknown)) context.push_back(id);
+  if (!unknown.empty())
+    std::cerr << "rnn: note: --prime has characters outside the vocabulary: " << code_points(unknown)
+              << "; each is fed to the model as <unk>, the id of every rare character\n";
+  return context;
+}
+
+// `count` samples, each ended by a '%' line as in a fortune file.
+std::vector<std::string> write_samples(ch03::CharLM& model, const dl::data::CharVocab& vocab, const Options& o,
+                                       const std::vector<int>& context) {
+  dl::Generator gen(static_cast<uint64_t>(o.seed) + 3);
+  std::vector<std::string> samples;
+  const std::string opening = o.form == "poem" ? "《" : "";
+  for (int64_t k = 0; k < o.samples; ++k)
+    samples.push_back(opening + o.prime +
+                      vocab.decode(ch03::sample(model, vocab, context, {o.temperature, o.max_chars}, gen)));
+  return samples;
+}
+
+std::string as_fortunes(const std::vector<std::string>& samples) {
+  std::string text;
+  for (const std::string& s : samples) text += s + (s.ends_with('\n') ? "" : "\n") + "%\n";
+  return text;
+}
+
+// --generate: the model and vocabulary of an earlier run's checkpoint.
+int generate_from_checkpoint(const Options& o) {
+  const std::string path = o.out_dir + "/charlm.safetensors";
+  std::map<std::string, std::string> metadata;
+  const dl::NamedTensors weights = dl::load_safetensors(path, &metadata);
+  if (!metadata.contains("vocabulary"))
+    throw dl::FileError(path + ": no vocabulary in the metadata (expected a checkpoint written by rnn)");
+  const auto vocab = dl::data::CharVocab::from_characters(dl::decode_utf8(metadata["vocabulary"], path + " vocabulary"));
+  const auto shape_of = [&](const std::string& name) {
+    for (const auto& [n, t] : weights)
+      if (n == name) return t.shape();
+    throw dl::FileError(path + ": no tensor '" + name + "' (expected a checkpoint written by rnn)");
+  };
+  const dl::Shape embedding = shape_of("embed.weight"), recurrent = shape_of("lstm.weight_hh_l0");
+  ch03::CharLM model(vocab.size(), embedding.at(1), recurrent.at(1));
+  model.load_state_dict(weights);  // also checks every shape against the vocabulary
+  std::cout << as_fortunes(write_samples(model, vocab, o, sample_context(vocab, o)));
+  return 0;
 }
 
 dl::Json to_json(const std::vector<double>& v) {
@@ -106,7 +158,9 @@ int main(int argc, char** argv) {
   args.add_option("--min-count", &o.min_count, "characters seen fewer times in training become <unk>");
   args.add_option("--seed", &o.seed, "seed of the split, initialisation, dropout and sampling");
   args.add_option("--threads", &o.threads, "threads for matrix products");
+  args.add_flag("--generate", &o.generate, "skip training: sample from the checkpoint an earlier run left in --out");
   args.add_option("--prime", &o.prime, "text the samples start from");
+  args.add_option("--form", &o.form, "poem (the prime opens a poem's title) or free (the prime opens any entry)");
   args.add_option("--temperature", &o.temperature, "sampling temperature (0: always the most likely character)");
   args.add_option("--max-chars", &o.max_chars, "characters per sample at most");
   args.add_option("--samples", &o.samples, "number of samples to print");
@@ -114,6 +168,7 @@ int main(int argc, char** argv) {
 
   const bool poems = o.corpus == "poems";
   if (!poems && o.corpus != "all") usage_error(args, "--corpus must be all or poems, got '" + o.corpus + "'");
+  if (o.form != "poem" && o.form != "free") usage_error(args, "--form must be poem or free, got '" + o.form + "'");
   if (o.seq_len <= 0) usage_error(args, "--seq-len must be at least 1, got " + std::to_string(o.seq_len));
   if (o.steps < 0 || o.batch <= 0 || o.embedding <= 0 || o.hidden <= 0 || o.eval_every < 0 || o.min_count < 1 ||
       o.seed < 0 || o.threads <= 0 || o.samples < 0 || o.max_chars < 0)
@@ -128,16 +183,11 @@ int main(int argc, char** argv) {
   dl::manual_seed(static_cast<uint64_t>(o.seed));
 
   try {
+    if (o.generate) return generate_from_checkpoint(o);
     const ch03::Corpus corpus = ch03::load_corpus(o.data_dir, poems ? ch03::CorpusKind::poems : ch03::CorpusKind::all,
                                                   static_cast<uint64_t>(o.seed), o.min_count);
     // The prime is checked before training, so a typo does not cost a training run.
-    std::vector<char32_t> unknown;
-    // Samples start as a new entry: the model first reads the '%' line that ends the one before.
-    std::vector<int> prime = corpus.vocab.encode(U"%\n");
-    for (int id : ch03::encode_prime(corpus.vocab, o.prime, unknown)) prime.push_back(id);
-    if (!unknown.empty())
-      std::cerr << "rnn: note: --prime has characters outside the vocabulary: " << code_points(unknown)
-                << "; each is fed to the model as <unk>, the id of every rare character\n";
+    const std::vector<int> context = sample_context(corpus.vocab, o);
     const double unigram = ch03::unigram_loss(corpus);
 
     ch03::CharLM model(corpus.vocab.size(), o.embedding, o.hidden, o.dropout);
@@ -190,15 +240,11 @@ int main(int argc, char** argv) {
                          {{"chapter", kChapter}, {"vocabulary", corpus.vocab.characters()}});
     dl::util::write_json_file(o.out_dir + "/grad_norms.json", measure_gradient_norms(model, corpus, static_cast<uint64_t>(o.seed)));
 
-    dl::Generator gen(static_cast<uint64_t>(o.seed) + 3);
-    dl::Json samples = dl::Json::array();
-    std::string samples_text;
-    for (int64_t k = 0; k < o.samples; ++k) {
-      const std::string text = o.prime + corpus.vocab.decode(ch03::sample(model, corpus.vocab, prime, {o.temperature, o.max_chars}, gen));
-      samples.push_back(text);
-      samples_text += text + (text.ends_with('\n') ? "" : "\n") + "%\n";
-    }
+    const std::vector<std::string> sample_texts = write_samples(model, corpus.vocab, o, context);
+    const std::string samples_text = as_fortunes(sample_texts);
     dl::util::write_file_atomically(o.out_dir + "/samples.txt", samples_text);
+    dl::Json samples = dl::Json::array();
+    for (const std::string& text : sample_texts) samples.push_back(text);
 
     dl::Json summary = dl::Json::object();
     summary["chapter"] = kChapter;
@@ -225,6 +271,7 @@ int main(int argc, char** argv) {
     summary["validation_chars"] = corpus.validation.size();
     summary["prime"] = o.prime;
     summary["temperature"] = o.temperature;
+    summary["form"] = o.form;
     summary["samples"] = samples;
     dl::util::write_json_file(o.out_dir + "/summary.json", summary);
 

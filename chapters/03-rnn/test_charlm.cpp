@@ -224,6 +224,19 @@ TEST_CASE("rnn program: bad flags, a corrupt corpus and an unknown prime charact
   CHECK(summary.at("samples").size() == 1);
   for (const char* key : {"unigram_val_loss", "val_bpc", "train_seconds"}) CHECK(summary.contains(key));
 
+  // --generate samples from the checkpoint the run left, without training.
+  r = run_rnn("--generate --samples 2 --max-chars 5" + out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("《春") == 0);  // --form poem: the prime opens a title
+  size_t ends = 0;  // '%' lines: one after each sample
+  for (size_t at = r.output.find("\n%\n"); at != std::string::npos; at = r.output.find("\n%\n", at + 1)) ++ends;
+  CHECK(ends == 2);
+  r = run_rnn("--generate --out \"" + dir.file("nothing-here") + "\"");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("nothing-here/charlm.safetensors"));
+  r = run_rnn("--form sonnet" + out);
+  CHECK(r.exit_code == 2);
+
   write_file(corpus.file("chinese"), "好\n%\n坏\xc3(\n%\n");
   r = run_rnn("--steps 1" + data + out);
   CHECK(r.exit_code == 1);

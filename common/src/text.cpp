@@ -113,6 +113,17 @@ CharVocab::CharVocab(std::u32string_view text, int64_t min_count) {
   }
 }
 
+CharVocab CharVocab::from_characters(std::u32string_view characters) {
+  CharVocab vocab(U"");
+  for (char32_t c : characters) {
+    if (!vocab.ids_.emplace(c, static_cast<int>(vocab.chars_.size())).second)
+      throw Error("CharVocab: character '" + encode_utf8(std::u32string(1, c)) + "' is listed twice");
+    vocab.chars_.push_back(c);
+    vocab.counts_.push_back(0);
+  }
+  return vocab;
+}
+
 int CharVocab::id(char32_t c) const {
   const auto it = ids_.find(c);
   return it == ids_.end() ? kUnknown : it->second;

@@ -98,3 +98,13 @@ TEST_CASE("fortunes-zh: the installed poems and collection read cleanly", "[text
     for (const auto& e : *set) characters += static_cast<int64_t>(dl::decode_utf8(e.body).size());
   CHECK(characters > 500000);
 }
+
+TEST_CASE("CharVocab: characters() and from_characters() round-trip the ids, repeats are rejected", "[text]") {
+  const dl::data::CharVocab vocab(U"春眠不觉晓春眠春");
+  const auto copy = dl::data::CharVocab::from_characters(dl::decode_utf8(vocab.characters()));
+  REQUIRE(copy.size() == vocab.size());
+  for (int id = 0; id < vocab.size(); ++id) CHECK(copy.character(id) == vocab.character(id));
+  CHECK(copy.id(U'春') == 1);  // the most frequent character
+  CHECK(copy.id(U'雪') == dl::data::CharVocab::kUnknown);
+  CHECK_THROWS_WITH(dl::data::CharVocab::from_characters(U"春眠春"), Catch::Contains("'春' is listed twice"));
+}

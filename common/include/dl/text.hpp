@@ -40,6 +40,9 @@ class CharVocab {
  public:
   /// Every character of `text` seen at least `min_count` times gets an id.
   explicit CharVocab(std::u32string_view text, int64_t min_count = 1);
+  /// The vocabulary whose ids 1, 2, ... are `characters` in order (as `characters()`
+  /// returns them, e.g. from a checkpoint); counts are zero. Throws for a repeated character.
+  static CharVocab from_characters(std::u32string_view characters);
   /// Number of ids, `<unk>` included.
   int64_t size() const { return static_cast<int64_t>(chars_.size()); }
   /// The id of `c`, or kUnknown.
