@@ -125,16 +125,20 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& gen) {
   Tensor mask = Tensor::empty(x.shape());
   const float scale = 1.0f / (1.0f - p);
   float* pm = mask.data();
-  for (int64_t i = 0; i < x.numel(); ++i) pm[i] = gen.uniform() < p ? 0.0f : scale;
+  const int64_t n = x.numel();
+  for (int64_t i = 0; i < n; ++i) pm[i] = gen.uniform() < p ? 0.0f : scale;
   Tensor out = Tensor::empty(x.shape());
   const float* px = x.data();
   float* po = out.data();
-  for (int64_t i = 0; i < x.numel(); ++i) po[i] = px[i] * pm[i];
-  record(out, "dropout", {x}, [x, mask](const Tensor&, const Tensor& dout) {
+  for (int64_t i = 0; i < n; ++i) po[i] = px[i] * pm[i];
+  record(out, "dropout", {x}, [x, mask, n](const Tensor&, const Tensor& dout) {
     // out = x * mask  =>  dx += mask * dout
-    float* dx = grad_data(x);
+    const GradSink dx = grad_sink(x);
     const float *pm = mask.data(), *g = dout.data();
-    for (int64_t i = 0; i < x.numel(); ++i) dx[i] += pm[i] * g[i];
+    if (dx.fresh)
+      for (int64_t i = 0; i < n; ++i) dx.data[i] = pm[i] * g[i];
+    else
+      for (int64_t i = 0; i < n; ++i) dx.data[i] += pm[i] * g[i];
   });
   return out;
 }

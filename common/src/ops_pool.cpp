@@ -69,7 +69,8 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
     float* dx = grad_data(x);
     const auto* argmax = reinterpret_cast<const int32_t*>(argmax_storage.data());
     const float* pg = dout.data();
-    for (int64_t i = 0; i < dout.numel(); ++i) dx[argmax[i]] += pg[i];
+    const int64_t n = dout.numel();
+    for (int64_t i = 0; i < n; ++i) dx[argmax[i]] += pg[i];
   });
   return out;
 }

@@ -26,7 +26,8 @@ Tensor scaled_sum(const Tensor& x, int64_t dim, bool keepdim, float scale, const
   for (int64_t o = 0; o < s.outer; ++o)
     for (int64_t k = 0; k < s.n; ++k)
       for (int64_t i = 0; i < s.inner; ++i) po[o * s.inner + i] += px[(o * s.n + k) * s.inner + i];
-  for (int64_t j = 0; j < out.numel(); ++j) po[j] *= scale;
+  const int64_t n_out = out.numel();
+  for (int64_t j = 0; j < n_out; ++j) po[j] *= scale;
   record(out, op, {x}, [x, s, scale](const Tensor&, const Tensor& dout) {
     // out = scale * sum_k x[.., k, ..]  =>  dx[.., k, ..] += scale * dout  for every k
     float* dx = grad_data(x);

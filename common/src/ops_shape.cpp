@@ -31,9 +31,13 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   Tensor out(std::move(impl));
   record(out, "reshape", {x}, [x](const Tensor&, const Tensor& dout) {
     // out = x viewed in another shape  =>  dx += dout, element by element
-    float* dx = grad_data(x);
+    const GradSink dx = grad_sink(x);
     const float* g = dout.data();
-    for (int64_t i = 0; i < x.numel(); ++i) dx[i] += g[i];
+    const int64_t n = x.numel();
+    if (dx.fresh)
+      std::copy_n(g, n, dx.data);
+    else
+      for (int64_t i = 0; i < n; ++i) dx.data[i] += g[i];
   });
   return out;
 }

@@ -81,6 +81,7 @@ AdamW::AdamW(std::vector<Tensor> params, AdamOptions options) : Adam(std::move(p
 
 void AdamW::step() { update(true); }
 
+// [clip-grad-norm]
 float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
   double total = 0.0;
   for (const Tensor& p : params)
@@ -96,6 +97,7 @@ float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
   }
   return norm;
 }
+// [clip-grad-norm]
 
 float cosine_lr(int64_t step, int64_t total_steps, float base_lr, float final_lr) {
   if (total_steps <= 0 || step >= total_steps) return final_lr;
