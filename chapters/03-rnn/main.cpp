@@ -1,6 +1,6 @@
 // rnn — chapter 03: a character-level LSTM language model on Chinese poems and sayings.
 //
-//   ./build/chapters/03-rnn/rnn                      # default run: about 2.5 minutes on 2 cores
+//   ./build/chapters/03-rnn/rnn                      # default run: under 3 minutes on 2 cores
 //   ./build/chapters/03-rnn/rnn --generate --prime 月 --temperature 0.6   # sample from the saved model
 //   ./build/chapters/03-rnn/rnn --corpus poems       # 40k characters only: watch it overfit
 //
@@ -24,7 +24,7 @@ constexpr int64_t kGradNormBatch = 8;
 
 struct Options {
   std::string corpus = "all", data_dir = dl::data::kFortunesDir, out_dir, prime = "春";
-  int64_t steps = 0, batch = 32, seq_len = 64, embedding = 64, hidden = 256, eval_every = 0, min_count = 2;
+  int64_t steps = 900, batch = 32, seq_len = 64, embedding = 64, hidden = 256, eval_every = 0, min_count = 2;
   int64_t seed = 0, samples = 3, max_chars = 120;
   int threads = 2;
   float lr = 3e-3f, dropout = 0.1f, clip = 1.0f, temperature = 0.8f;
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
   args.add_option("--corpus", &o.corpus, "all (poems and sayings, about 1M characters) or poems (about 40k)");
   args.add_option("--data", &o.data_dir, "folder with the fortune files tang300, song100 and chinese");
   args.add_option("--out", &o.out_dir, "folder for the results (default build/results/03-rnn, or 03-rnn-poems)");
-  args.add_option("--steps", &o.steps, "optimisation steps (0: 1000 for all and for poems)");
+  args.add_option("--steps", &o.steps, "optimisation steps");
   args.add_flag("--full", &o.full, "train three times as many steps");
   args.add_option("--batch-size", &o.batch, "lanes read in parallel");
   args.add_option("--seq-len", &o.seq_len, "characters per window (truncated BPTT length)");
@@ -170,12 +170,11 @@ int main(int argc, char** argv) {
   if (!poems && o.corpus != "all") usage_error(args, "--corpus must be all or poems, got '" + o.corpus + "'");
   if (o.form != "poem" && o.form != "free") usage_error(args, "--form must be poem or free, got '" + o.form + "'");
   if (o.seq_len <= 0) usage_error(args, "--seq-len must be at least 1, got " + std::to_string(o.seq_len));
-  if (o.steps < 0 || o.batch <= 0 || o.embedding <= 0 || o.hidden <= 0 || o.eval_every < 0 || o.min_count < 1 ||
+  if (o.steps <= 0 || o.batch <= 0 || o.embedding <= 0 || o.hidden <= 0 || o.eval_every < 0 || o.min_count < 1 ||
       o.seed < 0 || o.threads <= 0 || o.samples < 0 || o.max_chars < 0)
-    usage_error(args, "sizes and counts must be positive (--steps and --eval-every may be 0 for the default)");
+    usage_error(args, "sizes and counts must be positive (--eval-every may be 0 for the default)");
   if (!(o.lr > 0) || !(o.clip > 0) || !(o.dropout >= 0 && o.dropout < 1) || !(o.temperature >= 0))
     usage_error(args, "--lr and --clip must be positive, --dropout in [0, 1), --temperature not negative");
-  if (o.steps == 0) o.steps = 1000;
   if (o.full) o.steps *= 3;
   if (o.eval_every == 0) o.eval_every = poems ? 25 : 100;
   if (o.out_dir.empty()) o.out_dir = poems ? default_out + "-poems" : default_out;
