@@ -414,7 +414,8 @@ def plot_block(res: Results, chapter: str, spec: str) -> str:
         draw(tmp)
         os.replace(tmp, out)
     return (
-        f"\n```{{figure}} /_generated/{run}/{name}.png\n:alt: {caption}\n:class: dlbook-plot\n\n"
+        f"\n```{{figure}} /_generated/{run}/{name}.png\n:alt: {json.dumps(caption.replace('`', ''), ensure_ascii=False)}\n"
+        f":class: dlbook-plot\n\n"
         f"{caption}. Drawn by the docs build from `{'`, `'.join(inputs)}`.\n```\n"
     )
 
