@@ -97,6 +97,7 @@ html_theme = "furo"
 html_title = "Deep Learning in C++"
 html_static_path = ["_static"]
 html_css_files = ["dlbook.css"]
+html_favicon = "_static/favicon.svg"
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None

@@ -37,6 +37,8 @@ The same hook also
 Offline fixes:
 
 * MathJax 2 from Debian's libjs-mathjax is copied into ``_static/mathjax``.
+* Debian's furo.css imports ``/javascript/normalize.css/normalize.css`` (an
+  absolute path); we copy that file beside it and import it relatively.
 * Debian's furo ships ``furo.js`` as an ES module (``import Gumshoe from ...``),
   which browsers refuse as a classic script; we write a classic bundle of
   gumshoe + furo over it.
@@ -642,10 +644,41 @@ def copy_mathjax(app: Sphinx) -> None:
     stamp.touch()
 
 
-def fix_furo_js(app: Sphinx, exception) -> None:
-    """Replace furo.js (an ES module in Debian's furo) by a classic script."""
+NORMALIZE_IMPORT = re.compile(r"@import url\((/javascript/normalize\.css/normalize\.css)\);")
+
+
+def fix_furo_css(app: Sphinx) -> None:
+    """Debian's furo.css imports /javascript/normalize.css/normalize.css, an absolute
+    path that exists only under a web server set up like Debian's Apache; copy the file
+    (package node-normalize.css) beside furo.css and import it from there."""
+    styles = Path(app.outdir) / "_static" / "styles"
+    css = styles / "furo.css"
+    if not css.exists():
+        return
+    text = css.read_text(encoding="utf-8")
+    m = NORMALIZE_IMPORT.search(text)
+    if not m:
+        return
+    src = Path("/usr/share") / m.group(1).lstrip("/")
+    if src.exists():
+        shutil.copyfile(src, styles / "normalize.css")
+        text = NORMALIZE_IMPORT.sub("@import url(normalize.css);", text)
+    else:
+        logger.warning(f"{src} is missing (package node-normalize.css); furo.css loses its reset")
+        text = NORMALIZE_IMPORT.sub("", text)
+    css.write_text(text, encoding="utf-8")
+
+
+def fix_furo(app: Sphinx, exception) -> None:
+    """Make Debian's furo assets work offline and without a module loader."""
     if exception is not None or app.builder.format != "html" or app.config.html_theme != "furo":
         return
+    fix_furo_css(app)
+    fix_furo_js(app)
+
+
+def fix_furo_js(app: Sphinx) -> None:
+    """Replace furo.js (an ES module in Debian's furo) by a classic script."""
     import furo
 
     static = Path(furo.__file__).parent / "theme" / "furo" / "static" / "scripts"
@@ -676,7 +709,7 @@ def setup(app: Sphinx):
     app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-merge-info", on_env_merge_info)
     app.connect("builder-inited", copy_mathjax)
-    app.connect("build-finished", fix_furo_js)
+    app.connect("build-finished", fix_furo)
     search_languages["en"] = SearchEnglishCJK
     import logging as _logging
 
