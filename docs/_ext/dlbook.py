@@ -52,6 +52,7 @@ import json
 import os
 import re
 import shutil
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -184,12 +185,15 @@ def _plt():
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    # Chinese labels need a CJK font; matplotlib reads only the first face of a .ttc.
+    # Chinese labels need a CJK font (fonts-wqy-microhei; matplotlib reads only the
+    # first face of a .ttc). Matplotlib 3.6 falls back glyph by glyph only along an
+    # explicit list of families, not through the generic "sans-serif".
+    families = ["DejaVu Sans"]
     for path in ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",):
         if os.path.exists(path):
             font_manager.fontManager.addfont(path)
-            name = font_manager.FontProperties(fname=path).get_name()
-            plt.rcParams["font.sans-serif"] = ["DejaVu Sans", name]
+            families.append(font_manager.FontProperties(fname=path).get_name())
+    plt.rcParams["font.family"] = families
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
     return plt
 
@@ -413,7 +417,12 @@ def plot_block(res: Results, chapter: str, spec: str) -> str:
     if not out.exists() or out.stat().st_mtime < newest:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp.png")
-        draw(tmp)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            draw(tmp)
+        # A missing glyph (no CJK font) is a docs warning, so -W fails on it.
+        for w in {str(w.message) for w in caught}:
+            logger.warning(f"plot {run}/{name}: {w}", location=res.docname)
         os.replace(tmp, out)
     return (
         f"\n```{{figure}} /_generated/{run}/{name}.png\n:alt: {json.dumps(caption.replace('`', ''), ensure_ascii=False)}\n"
