@@ -443,8 +443,8 @@ def verified_line(res: Results, chapter: str) -> str:
             "are from the authors' run. Run `./book run`, then `./book docs`, to see your own.\n```\n"
         )
     b = s.get("build", {}) if isinstance(s.get("build"), dict) else {}
-    date = b.get("date")
-    if not date:
+    date = str(b.get("date", ""))[:10]  # "2026-01-31T12:34:56Z" -> the day
+    if not date:  # a summary written before programs recorded their build
         mtime = (res.root / chapter / "summary.json").stat().st_mtime
         date = datetime.fromtimestamp(mtime, timezone.utc).strftime("%Y-%m-%d")
     parts = [

@@ -369,7 +369,8 @@ def main() -> int:
                 browser.screenshot(args.screenshots / "chapter-01-math.png")
             collect_problems(browser, page, base)
 
-        for query, want in (("卷积", "chapters/02-"), ("backpropagation", "chapters/01-")):
+        for query, want in (("卷积", "chapters/02-"), ("卷积神经网络", "chapters/02-"),
+                            ("backpropagation", "chapters/01-")):
             browser.navigate(base + "search.html?q=" + urllib.parse.quote(query))
             hits = browser.evaluate(SEARCH_RESULTS, timeout=30) or []
             chapters = [h for h in hits if h.startswith("chapters/")]
