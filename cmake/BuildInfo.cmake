@@ -11,7 +11,10 @@ if(GIT_FOUND)
                   OUTPUT_VARIABLE head OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE rc)
   if(rc EQUAL 0 AND head)
     set(commit "${head}")
+    # "-dirty" when code or build files differ from the commit; edits to lessons and
+    # other text do not count (they would only cost a relink of every program).
     execute_process(COMMAND "${GIT_EXECUTABLE}" -C "${SOURCE_DIR}" status --porcelain --untracked-files=no
+                            -- "*.cpp" "*.hpp" "*.h" "*.cmake" "*CMakeLists.txt" "*CMakePresets.json"
                     OUTPUT_VARIABLE changes ERROR_QUIET)
     if(changes)
       string(APPEND commit "-dirty")
