@@ -249,7 +249,8 @@ def plot_loss(res: Results, run: str):
         fig.savefig(path)
         plt.close(fig)
 
-    return [res.shown(run, "metrics.jsonl")], draw, f"Loss{' and accuracy' if True else ''} of `{run}`"
+    has_acc = any("test_accuracy" in r for r in metrics if "epoch" in r)
+    return [res.root / run / "metrics.jsonl"], draw, f"Loss{' and accuracy' if has_acc else ''} of `{run}`"
 
 
 def plot_confusion(res: Results, run: str):
@@ -279,7 +280,7 @@ def plot_confusion(res: Results, run: str):
         fig.savefig(path)
         plt.close(fig)
 
-    return [res.shown(run, "summary.json")], draw, f"Confusion matrix of `{run}` (rows: true class)"
+    return [res.root / run / "summary.json"], draw, f"Confusion matrix of `{run}` (rows: true class)"
 
 
 def _grid(plt, images, titles, cols, size=1.1, cmap="gray", symmetric=False):
@@ -316,7 +317,7 @@ def plot_filters(res: Results, run: str):
         fig.savefig(path)
         plt.close(fig)
 
-    return [res.shown(run, "filters.json")], draw, (
+    return [res.root / run / "filters.json"], draw, (
         f"The learned first-layer kernels of `{run}` (red positive, blue negative), numbered from 0")
 
 
@@ -337,7 +338,7 @@ def plot_feature_maps(res: Results, run: str):
         fig.savefig(path)
         plt.close(fig)
 
-    return [res.shown(run, "feature_maps.json")], draw, (
+    return [res.root / run / "feature_maps.json"], draw, (
         f"A test image and the 32 feature maps conv1 + ReLU make of it (`{run}`)")
 
 
@@ -356,7 +357,7 @@ def plot_misclassified(res: Results, run: str):
         fig.savefig(path)
         plt.close(fig)
 
-    return [res.shown(run, "misclassified.json")], draw, (
+    return [res.root / run / "misclassified.json"], draw, (
         f"Test images `{run}` gets wrong: true label → prediction")
 
 
@@ -381,7 +382,7 @@ def plot_grad_norms(res: Results, run: str):
         fig.savefig(path)
         plt.close(fig)
 
-    return [res.shown(run, "grad_norms.json")], draw, (
+    return [res.root / run / "grad_norms.json"], draw, (
         f"Gradient norm against distance, from `{res.shown(run, 'grad_norms.json')}`")
 
 
@@ -412,8 +413,8 @@ def plot_block(res: Results, chapter: str, spec: str) -> str:
         return missing(f"The `{name}` plot", run)
     inputs, draw, caption = made
     out = res.gen / run / f"{name}.png"
-    sources = [res.root / Path(p).relative_to(f"build/results") for p in inputs]
-    newest = max(p.stat().st_mtime for p in sources)
+    newest = max(p.stat().st_mtime for p in inputs)
+    shown = [f"build/results/{p.relative_to(res.root).as_posix()}" for p in inputs]
     if not out.exists() or out.stat().st_mtime < newest:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp.png")
@@ -427,7 +428,7 @@ def plot_block(res: Results, chapter: str, spec: str) -> str:
     return (
         f"\n```{{figure}} /_generated/{run}/{name}.png\n:alt: {json.dumps(caption.replace('`', ''), ensure_ascii=False)}\n"
         f":class: dlbook-plot\n\n"
-        f"{caption}. Drawn by the docs build from `{'`, `'.join(inputs)}`.\n```\n"
+        f"{caption}. Drawn by the docs build from `{'`, `'.join(shown)}`.\n```\n"
     )
 
 
