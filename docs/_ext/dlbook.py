@@ -448,16 +448,16 @@ def verified_line(res: Results, chapter: str) -> str:
     if not date:  # a summary written before programs recorded their build
         mtime = (res.root / chapter / "summary.json").stat().st_mtime
         date = datetime.fromtimestamp(mtime, timezone.utc).strftime("%Y-%m-%d")
-    parts = [
-        f"commit `{b['commit']}`" if b.get("commit") else "commit not recorded",
-        b.get("compiler") or "compiler not recorded",
-        f"Eigen {b['eigen']}" if b.get("eigen") else "Eigen version not recorded",
-        f"run on {date}",
-    ]
-    return (
-        "\n```{container} dlbook-verified\n**Verified with:** " + ", ".join(parts)
-        + f" (`{res.shown(chapter, 'summary.json')}`).\n```\n"
-    )
+    source = res.shown(chapter, "summary.json")
+    if not b.get("commit"):
+        return (
+            f"\n```{{container}} dlbook-verified\n**Verified with:** a run on {date} (`{source}`). "
+            "That summary predates the build record; `./book run` writes one with the commit, "
+            "compiler and Eigen version.\n```\n"
+        )
+    parts = [f"commit `{b['commit']}`", b.get("compiler", "unknown compiler"),
+             f"Eigen {b.get('eigen', '?')}", f"run on {date}"]
+    return "\n```{container} dlbook-verified\n**Verified with:** " + ", ".join(parts) + f" (`{source}`).\n```\n"
 
 
 # --------------------------------------------------------------------------------------
