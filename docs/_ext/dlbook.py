@@ -19,6 +19,10 @@ generated into the source tree:
     ``misclassified``, ``grad_norms``. Figures go to ``_generated/`` in the
     staging folder and are only redrawn when their inputs change.
 
+``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
+    A table of numbers from a results file, same folders as plots; ``TABLES``
+    below: ``grad_norms`` (gradient norm at a few distances, per cell).
+
 Every lesson also gets a "verified with" line under its title: the commit,
 compiler, Eigen version and date of the run whose numbers the page shows, from
 the ``build`` object of the chapter's summary.json.
@@ -63,7 +67,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER = re.compile(r"<!--\s*(results|plot|api|chapters)\s*:\s*(.*?)\s*-->")
+PLACEHOLDER = re.compile(r"<!--\s*(results|plot|table|api|chapters)\s*:\s*(.*?)\s*-->")
 CHAPTER_DOC = re.compile(r"^chapters/([^/]+)/lesson$")
 
 
@@ -433,6 +437,40 @@ def plot_block(res: Results, chapter: str, spec: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# Tables of numbers from result files other than summary.json
+
+
+def table_grad_norms(res: Results, run: str) -> str | None:
+    d = res.json(run, "grad_norms.json")
+    if d is None:
+        return None
+    cells = {"rnn_init": "RNN, initialised", "lstm_init": "LSTM, initialised", "lstm_trained": "LSTM, trained"}
+    cells = {k: v for k, v in cells.items() if k in d}
+    dist = d["distance"]
+    picks = [i for i, t in enumerate(dist) if t in (1, 5, 10, 25, 50, 75, dist[-1])]
+    rows = ["| distance $T-t$ | " + " | ".join(cells.values()) + " |", "|---|" + "---|" * len(cells)]
+    for i in picks:
+        rows.append(f"| {dist[i]} | " + " | ".join(f"{d[k][i]:.3g}" for k in cells) + " |")
+    return "\n" + "\n".join(rows) + f"\n\nFrom `{res.shown(run, 'grad_norms.json')}`.\n"
+
+
+TABLES = {"grad_norms": table_grad_norms}
+
+
+def table_block(res: Results, chapter: str, spec: str) -> str:
+    words = spec.split()
+    if len(words) == 2 and words[0] not in TABLES:
+        run, name = f"{chapter}-{words[0]}", words[1]
+    elif len(words) == 1:
+        run, name = chapter, words[0]
+    else:
+        raise ValueError(f"table placeholder '{spec}': expected NAME or VARIANT NAME")
+    if name not in TABLES:
+        raise ValueError(f"unknown table '{name}' (known: {', '.join(sorted(TABLES))})")
+    return TABLES[name](res, run) or missing(f"The `{name}` table", run)
+
+
+# --------------------------------------------------------------------------------------
 # "Verified with"
 
 
@@ -561,6 +599,8 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
                 raise ValueError(f"'{kind}' placeholders only work in chapters/*/lesson.md")
             if kind == "results":
                 return results_block(res, arg.split())
+            if kind == "table":
+                return table_block(res, chapter, arg)
             return plot_block(res, chapter, arg)
         except ValueError as e:
             logger.warning(f"{e}", location=docname)
