@@ -144,6 +144,7 @@ class Browser:
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--no-first-run", "--no-default-browser-check",
              "--disable-sync", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
+             "--disable-dev-shm-usage",
              f"--user-data-dir={profile}", "--remote-debugging-pipe", "--window-size=1280,900",
              "about:blank"],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
