@@ -162,6 +162,7 @@ Json summarize(const std::string& chapter, const ProgramOptions& options, const 
   summary["threads"] = options.threads;
   summary["train_examples"] = train_examples;
   summary["parameters"] = parameters;
+  summary["build"] = util::build_info();
   return summary;
 }
 

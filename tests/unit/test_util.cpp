@@ -333,3 +333,15 @@ TEST_CASE("timer: never runs backwards and reset starts again from zero", "[util
   timer.reset();
   CHECK(timer.seconds() < slept);
 }
+
+TEST_CASE("build_info: names the commit, compiler, Eigen version and the UTC date of the run", "[util]") {
+  dl::Json info = dl::util::build_info();
+  CHECK_FALSE(info["commit"].as_string().empty());
+  CHECK(info["compiler"].as_string().find_first_of("0123456789") != std::string::npos);
+  CHECK(info["eigen"].as_string().rfind("3.", 0) == 0);
+  const std::string date = info["date"].as_string();
+  REQUIRE(date.size() == 20);  // 2026-01-31T12:34:56Z
+  CHECK(date[4] == '-');
+  CHECK(date[10] == 'T');
+  CHECK(date.back() == 'Z');
+}

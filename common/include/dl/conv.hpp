@@ -20,10 +20,17 @@ struct Conv2dOptions {
 
 /// The sizes of one 2-D sliding-window op, derived once from the shapes.
 struct Conv2dGeometry {
-  int64_t batch, channels, height, width;  ///< input (B, C, H, W)
-  int64_t kernel_h, kernel_w;              ///< window (kh, kw)
-  int64_t stride, padding, dilation;       ///< options
-  int64_t out_h, out_w;                    ///< output spatial size
+  int64_t batch;     ///< input batch size B
+  int64_t channels;  ///< input channels C
+  int64_t height;    ///< input height H
+  int64_t width;     ///< input width W
+  int64_t kernel_h;  ///< window height kh
+  int64_t kernel_w;  ///< window width kw
+  int64_t stride;    ///< step between windows
+  int64_t padding;   ///< zeros added on every side
+  int64_t dilation;  ///< spacing between kernel taps
+  int64_t out_h;     ///< output height OH
+  int64_t out_w;     ///< output width OW
   /// Rows of the im2col matrix: C*kh*kw.
   int64_t patch() const { return channels * kernel_h * kernel_w; }
   /// Output positions per image: out_h*out_w.
@@ -37,6 +44,7 @@ int64_t conv_output_size(int64_t in, int64_t kernel, const Conv2dOptions& o, con
 
 /// @name Kernels (plain functions on raw row-major memory; the ops call them)
 /// @{
+
 /// Unfolds every receptive field of one image into a column: col (C*kh*kw, out_h*out_w),
 /// written into `col` with a row stride of `ld` floats (so several images can share one matrix).
 void im2col(const float* image, const Conv2dGeometry& g, float* col, int64_t ld);

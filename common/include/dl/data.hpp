@@ -118,6 +118,8 @@ class DataLoader {
   /// Batches of `batch_size` rows of `data` (images: (N, F), labels: (N)).
   ///
   /// The loader keeps its own handle to `data.images` (shared storage, no copy of the pixels).
+  /// @param data        the examples; the loader shares their storage.
+  /// @param batch_size  rows per batch.
   /// @param shuffle   reshuffle every epoch; when false, rows come in dataset order.
   /// @param seed      seeds the shuffles.
   /// @param drop_last drop the last batch when it is smaller than `batch_size`.

@@ -67,6 +67,7 @@ class Json {
 
   /// @name Construction
   /// @{
+
   /// A null value.
   Json() = default;
   /// A null value (`Json(nullptr)`).
@@ -99,6 +100,7 @@ class Json {
 
   /// @name Type queries
   /// @{
+
   /// The kind of value held.
   Type type() const { return static_cast<Type>(value_.index()); }
   /// The kind of value as a word for messages: "null", "bool", "number", "string", "array", "object".
@@ -121,6 +123,7 @@ class Json {
 
   /// @name Reading values (each throws dl::Error when the type differs)
   /// @{
+
   /// The bool held.
   bool as_bool() const;
   /// The number held.
@@ -149,6 +152,7 @@ class Json {
 
   /// @name Building values
   /// @{
+
   /// The member named `key`, inserted as null at the end when missing. A null value
   /// turns into an empty object first, so `Json j; j["a"] = 1;` works.
   Json& operator[](const std::string& key);

@@ -201,7 +201,9 @@ class MaxPool2d : public Module {
   Tensor forward(const Tensor& x) override { return max_pool2d(x, kernel, stride, padding); }
   std::string type_name() const override { return "MaxPool2d"; }
   std::string extra_repr() const override;
-  int64_t kernel, stride, padding;  ///< window settings
+  int64_t kernel;   ///< window size (kernel x kernel)
+  int64_t stride;   ///< step between windows
+  int64_t padding;  ///< zeros added on every side
 };
 
 /// avg_pool2d as a module.  x: (B, C, H, W) -> (B, C, OH, OW)
@@ -213,7 +215,9 @@ class AvgPool2d : public Module {
   Tensor forward(const Tensor& x) override { return avg_pool2d(x, kernel, stride, padding); }
   std::string type_name() const override { return "AvgPool2d"; }
   std::string extra_repr() const override;
-  int64_t kernel, stride, padding;  ///< window settings
+  int64_t kernel;   ///< window size (kernel x kernel)
+  int64_t stride;   ///< step between windows
+  int64_t padding;  ///< zeros added on every side
 };
 
 /// Batch normalisation per channel with a learned scale and shift, and running

@@ -16,6 +16,7 @@ namespace dl {
 
 /// @name Elementwise (ops_elementwise.cpp)
 /// @{
+
 /// a + b with broadcasting.  a: (...)  b: (...)  out: broadcast shape
 Tensor add(const Tensor& a, const Tensor& b);
 /// a - b with broadcasting.
@@ -55,6 +56,7 @@ Tensor operator/(float a, const Tensor& b);          ///< scalar / b
 
 /// @name Activations (ops_activation.cpp)
 /// @{
+
 /// max(x, 0).
 Tensor relu(const Tensor& x);
 /// x for x > 0, slope * x otherwise.
@@ -73,6 +75,7 @@ Tensor log_softmax(const Tensor& x, int64_t dim = -1);
 
 /// @name Reductions (ops_reduce.cpp)
 /// @{
+
 /// Sum of all elements; a 0-d tensor.
 Tensor sum(const Tensor& x);
 /// Sum along `dim`; `keepdim` keeps it as extent 1.
@@ -91,6 +94,7 @@ std::vector<int> argmax(const Tensor& x);
 
 /// @name Matrix products (ops_matmul.cpp)
 /// @{
+
 /// Matrix product through Eigen's GEMM.
 /// a: (M,K) b: (K,N) -> (M,N);  a: (B,M,K) b: (B,K,N) -> (B,M,N);  a: (B,M,K) b: (K,N) -> (B,M,N)
 Tensor matmul(const Tensor& a, const Tensor& b);
@@ -101,6 +105,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 
 /// @name Shape and indexing (ops_shape.cpp)
 /// @{
+
 /// Same elements, new shape; one extent may be -1 (inferred). Shares storage.
 Tensor reshape(const Tensor& x, const Shape& shape);
 /// Keeps dims before `start_dim` and merges the rest: (B, C, H, W) -> (B, C*H*W).
@@ -117,6 +122,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim = 0);
 
 /// @name Losses (ops_loss.cpp); all return the mean over the batch as a 0-d tensor
 /// @{
+
 /// Softmax cross-entropy of raw scores against class indices.
 /// logits: (N,C)  targets: N indices in [0,C)  label_smoothing: mass spread uniformly over all classes
 Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, float label_smoothing = 0.0f);
@@ -128,6 +134,7 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target);
 
 /// @name Lookup (ops_embedding.cpp)
 /// @{
+
 /// Rows of `weight` picked by `indices`: out[n...] = weight[indices[n...]].
 /// weight: (V, D)  indices: numel(index_shape) ids in [0, V)  ->  (index_shape..., D).
 /// The backward adds each output row's gradient into its weight row (scatter-add);
@@ -138,6 +145,7 @@ Tensor embedding(const Tensor& weight, std::span<const int> indices, const Shape
 
 /// @name Regularisation (ops_activation.cpp)
 /// @{
+
 /// Zeroes each element with probability `p` and scales survivors by 1/(1-p); identity when !training.
 Tensor dropout(const Tensor& x, float p, bool training, Generator& gen = default_generator());
 /// @}

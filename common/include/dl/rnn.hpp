@@ -16,6 +16,7 @@ namespace dl {
 
 /// @name One time step of each cell, from primitive ops (autograd handles the backward)
 /// @{
+
 /// h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh).  x: (B,I)  h: (B,H)  W_ih: (H,I)  W_hh: (H,H)  -> (B,H)
 Tensor rnn_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                 const Tensor& b_hh);
@@ -66,8 +67,10 @@ class Embedding : public Module {
   Tensor operator()(std::span<const int> ids, const Shape& shape);
   std::string type_name() const override { return "Embedding"; }
   std::string extra_repr() const override;
-  int64_t num_embeddings, embedding_dim, padding_idx;  ///< V, D, and the padding row (-1: none)
-  Tensor weight;                                       ///< (V, D)
+  int64_t num_embeddings;  ///< V, rows of the table
+  int64_t embedding_dim;   ///< D, length of each row
+  int64_t padding_idx;     ///< the row that gets no gradient (-1: none)
+  Tensor weight;           ///< (V, D)
 };
 
 /// One step of a recurrent cell, as a module holding `weight_ih`, `weight_hh`,
@@ -76,11 +79,15 @@ class Embedding : public Module {
 class RecurrentCell : public Module {
  public:
   std::string extra_repr() const override;
-  int64_t input_size, hidden_size;  ///< I and H
-  Tensor weight_ih, weight_hh;      ///< (gates*H, I) and (gates*H, H)
-  Tensor bias_ih, bias_hh;          ///< (gates*H) each, undefined without bias
+  int64_t input_size;   ///< I
+  int64_t hidden_size;  ///< H
+  Tensor weight_ih;     ///< (gates*H, I)
+  Tensor weight_hh;     ///< (gates*H, H)
+  Tensor bias_ih;       ///< (gates*H), undefined without bias
+  Tensor bias_hh;       ///< (gates*H), undefined without bias
 
  protected:
+  /// Registers the four parameters, `gates * hidden_size` rows each, drawn U(±1/sqrt(H)) from `gen`.
   RecurrentCell(int64_t input_size, int64_t hidden_size, bool bias, int64_t gates, Generator& gen);
 };
 
@@ -136,7 +143,8 @@ class Recurrent : public Module {
   /// Runs the stack over `x`; missing initial states start at zero.
   RecurrentOutput run(const Tensor& x, const Tensor& h0 = {}, const Tensor& c0 = {});
   std::string extra_repr() const override;
-  int64_t input_size, hidden_size;  ///< I and H
+  int64_t input_size;        ///< I
+  int64_t hidden_size;       ///< H
   RecurrentOptions options;         ///< layers, batch_first, dropout, bias
 
  protected:

@@ -103,6 +103,7 @@ class Tensor {
 
   /// @name Factories
   /// @{
+
   /// A tensor of the given shape filled with 0.
   static Tensor zeros(const Shape& shape);
   /// A tensor of the given shape filled with 1.
@@ -156,6 +157,7 @@ class Tensor {
 
   /// @name Autograd
   /// @{
+
   /// True when gradients flow to or through this tensor.
   bool requires_grad() const;
   /// Marks a leaf tensor as a parameter whose gradient should be kept.
@@ -176,6 +178,7 @@ class Tensor {
 
   /// @name Shape helpers (same as the free functions)
   /// @{
+
   /// Same data, new shape; one extent may be -1. Differentiable.
   Tensor reshape(const Shape& shape) const;
   /// Alias of reshape (storage is always contiguous, so every reshape is a view).

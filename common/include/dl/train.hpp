@@ -38,8 +38,10 @@ struct Evaluation {
 struct EpochStats {
   int epoch = 0;                              ///< 1-based epoch number
   int64_t step = 0;                           ///< optimisation steps so far
-  double train_loss = 0, train_accuracy = 0;  ///< running means over the epoch
-  double test_loss = 0, test_accuracy = 0;    ///< on the held-out set after the epoch
+  double train_loss = 0;                      ///< running mean of the loss over the epoch
+  double train_accuracy = 0;                  ///< running accuracy over the epoch
+  double test_loss = 0;                       ///< loss on the held-out set after the epoch
+  double test_accuracy = 0;                   ///< accuracy on the held-out set after the epoch
   double lr = 0;                              ///< learning rate at the end of the epoch
   double seconds = 0;                         ///< wall time since training started
 };
@@ -68,6 +70,7 @@ Evaluation evaluate_classifier(nn::Module& model, const data::Dataset& data, int
 
 /// @name Result files
 /// @{
+
 /// A metrics.jsonl record of a step: {"step", "loss", "lr"}.
 Json to_json(const StepLog& log);
 /// A metrics.jsonl record of an epoch: {"epoch", "step", "train_loss", ...}.

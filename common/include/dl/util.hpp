@@ -57,6 +57,11 @@ void write_file_atomically(const std::string& path, std::string_view bytes);
 /// creating missing parent directories. `indent` as in `Json::dump` (2: pretty, -1: one line).
 void write_json_file(const std::string& path, const Json& value, int indent = 2);
 
+/// Where this program was built and when it runs, for summary.json:
+/// {"commit" (git, "-dirty" with local changes), "compiler", "eigen", "date" (UTC, ISO 8601)}.
+/// The website shows it as the "verified with" line of each chapter page.
+Json build_info();
+
 /// Appends one JSON object per line to a `metrics.jsonl` file (the JSON Lines format),
 /// which plotting scripts and the docs build read. Each line is flushed at once, so a
 /// run that is interrupted still leaves every record it logged.

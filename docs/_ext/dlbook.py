@@ -1,0 +1,767 @@
+"""The book's Sphinx extension: real results in the lessons, and offline fixes.
+
+Lessons are plain MyST files that read well on GitHub too. This extension
+rewrites them as Sphinx reads them (the ``source-read`` event), so nothing is
+generated into the source tree:
+
+``<!-- results: RUN [RUN ...] -->``
+    A table of the final numbers of each run, read from
+    ``build/results/RUN/summary.json``, with the generated samples when the
+    summary holds some. RUN is a results folder such as ``03-rnn`` or
+    ``03-rnn-poems``.
+
+``<!-- plot: NAME -->`` and ``<!-- plot: VARIANT NAME -->``
+    A figure drawn now with matplotlib (Agg) from the chapter's results:
+    ``build/results/<chapter>/`` for ``NAME``, ``build/results/<chapter>-VARIANT/``
+    for ``VARIANT NAME`` (``--corpus poems`` writes ``03-rnn-poems``, ``--arch seed``
+    writes ``02-cnn-seed``). The names are the keys of ``PLOTS`` below: ``loss``,
+    ``overfitting``, ``accuracy``, ``confusion``, ``filters``, ``feature_maps``,
+    ``misclassified``, ``grad_norms``. Figures go to ``_generated/`` in the
+    staging folder and are only redrawn when their inputs change.
+
+``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
+    A table of numbers from a results file, same folders as plots; ``TABLES``
+    below: ``grad_norms`` (gradient norm at a few distances, per cell).
+
+Every lesson also gets a "verified with" line under its title: the commit,
+compiler, Eigen version and date of the run whose numbers the page shows, from
+the ``build`` object of the chapter's summary.json.
+
+When a results file is missing, the page says how to produce it instead of
+failing. The files read are registered as dependencies of the page, so a new
+run re-reads exactly the lessons that show it.
+
+The same hook also
+
+* links each FAQ entry's "In the book" line to its lesson section (``{ref}``),
+* expands ``<!-- api: headers -->`` in api.md into one section per public
+  header of ``common/include/dl`` (each symbol documented once, from the header
+  that declares it), so a new header appears without editing api.md.
+
+Offline fixes:
+
+* MathJax 2 from Debian's libjs-mathjax is copied into ``_static/mathjax``.
+* Debian's furo.css imports ``/javascript/normalize.css/normalize.css`` (an
+  absolute path); we copy that file beside it and import it relatively.
+* Debian's furo ships ``furo.js`` as an ES module (``import Gumshoe from ...``),
+  which browsers refuse as a classic script; we write a classic bundle of
+  gumshoe + furo over it.
+* Search indexes CJK text as character bigrams (and splits queries the same
+  way), so that 卷积 finds 卷积神经网络.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.search import languages as search_languages
+from sphinx.search.en import SearchEnglish
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+PLACEHOLDER = re.compile(r"<!--\s*(results|plot|table|api|chapters)\s*:\s*(.*?)\s*-->")
+CHAPTER_DOC = re.compile(r"^chapters/([^/]+)/lesson$")
+
+
+# --------------------------------------------------------------------------------------
+# Reading results
+
+
+class Results:
+    """The results folder of the build tree, and the page being read."""
+
+    def __init__(self, app: Sphinx, docname: str):
+        self.root = Path(app.config.dlbook_results_dir)
+        self.gen = Path(app.srcdir) / "_generated"
+        self.env = app.env
+        self.docname = docname
+
+    def depend(self, path: Path) -> None:
+        """Re-read this page when `path` changes, or when it appears (see on_env_get_outdated)."""
+        if path.exists():
+            self.env.note_dependency(str(path))
+        else:
+            missing = getattr(self.env, "dlbook_missing", {})
+            missing.setdefault(self.docname, set()).add(str(path))
+            self.env.dlbook_missing = missing
+
+    def file(self, run: str, name: str) -> Path | None:
+        path = self.root / run / name
+        self.depend(path)
+        return path if path.is_file() else None
+
+    def json(self, run: str, name: str):
+        path = self.file(run, name)
+        if path is None:
+            return None
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+
+    def jsonl(self, run: str, name: str):
+        path = self.file(run, name)
+        if path is None:
+            return None
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def shown(self, run: str, name: str) -> str:
+        return f"build/results/{run}/{name}"
+
+
+def missing(what: str, run: str) -> str:
+    return (
+        "\n```{admonition} Not run yet\n:class: note\n\n"
+        f"{what} will appear here once `build/results/{run}/` exists. Run `./book run` "
+        f"(or the chapter program alone), then rebuild the site with `./book docs`.\n```\n"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Results tables
+
+RESULT_COLUMNS = [
+    # (summary key, column header, format)
+    ("test_accuracy", "test accuracy", lambda v: f"{100 * v:.2f}%"),
+    ("test_loss", "test loss", lambda v: f"{v:.4f}"),
+    ("train_accuracy", "train accuracy", lambda v: f"{100 * v:.2f}%"),
+    ("val_loss", "val loss (nats/char)", lambda v: f"{v:.4f}"),
+    ("unigram_val_loss", "unigram baseline", lambda v: f"{v:.4f}"),
+    ("val_bpc", "bits per char", lambda v: f"{v:.3f}"),
+    ("val_perplexity", "perplexity", lambda v: f"{v:.2f}"),
+    ("best_step", "best step", lambda v: f"{v}"),
+    ("epochs", "epochs", lambda v: f"{v}"),
+    ("steps", "steps", lambda v: f"{v}"),
+    ("parameters", "parameters", lambda v: f"{v:,}"),
+    ("train_seconds", "train time", lambda v: f"{v:.1f} s"),
+    ("threads", "threads", lambda v: f"{v}"),
+]
+
+
+def results_block(res: Results, runs: list[str]) -> str:
+    summaries = {run: res.json(run, "summary.json") for run in runs}
+    present = {run: s for run, s in summaries.items() if s is not None}
+    out = []
+    if present:
+        cols = [c for c in RESULT_COLUMNS if any(c[0] in s for s in present.values())]
+        out.append("| run | " + " | ".join(c[1] for c in cols) + " |")
+        out.append("|---|" + "---|" * len(cols))
+        for run, s in present.items():
+            cells = [c[2](s[c[0]]) if c[0] in s else "" for c in cols]
+            out.append(f"| `{run}` | " + " | ".join(cells) + " |")
+        sources = ", ".join(f"`{res.shown(run, 'summary.json')}`" for run in present)
+        out.append("")
+        out.append(f"From {sources}, written by the latest run of the chapter program.")
+        out.append("")
+        for run, s in present.items():
+            samples = s.get("samples")
+            if samples:
+                how = ", ".join(
+                    f"{k} {s[k]}" for k in ("prime", "temperature") if k in s
+                )
+                out.append(f"Samples of `{run}`" + (f" ({how})" if how else "") + ":")
+                out.append("")
+                fence = "````"
+                body = "\n%\n".join(x.rstrip("\n") for x in samples)
+                out.append(f"{fence}text\n{body}\n{fence}")
+                out.append("")
+    for run in runs:
+        if run not in present:
+            out.append(missing(f"The results of `{run}`", run))
+    return "\n" + "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# Plots (matplotlib, Agg). Each returns (inputs, draw) or None when data is missing.
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    # Chinese labels need a CJK font (fonts-wqy-microhei; matplotlib reads only the
+    # first face of a .ttc). Matplotlib 3.6 falls back glyph by glyph only along an
+    # explicit list of families, not through the generic "sans-serif".
+    families = ["DejaVu Sans"]
+    for path in ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",):
+        if os.path.exists(path):
+            font_manager.fontManager.addfont(path)
+            families.append(font_manager.FontProperties(fname=path).get_name())
+    plt.rcParams["font.family"] = families
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+    return plt
+
+
+def _series(records, key):
+    xs, ys = [], []
+    for r in records:
+        if key in r and "step" in r and r[key] is not None:
+            xs.append(r["step"])
+            ys.append(r[key])
+    return xs, ys
+
+
+def plot_loss(res: Results, run: str):
+    metrics = res.jsonl(run, "metrics.jsonl")
+    if metrics is None:
+        return None
+    summary = res.json(run, "summary.json") or {}
+
+    def draw(path: Path):
+        plt = _plt()
+        epochs = [r for r in metrics if "epoch" in r]
+        steps = [r for r in metrics if "epoch" not in r]
+        has_acc = any("test_accuracy" in r for r in epochs)
+        fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 6.4, 3.8))
+        ax = axes[0] if has_acc else axes
+        for key, label in (("loss", "training loss (per step)"), ("train_loss", "training loss"),
+                           ("val_loss", "validation loss")):
+            xs, ys = _series(steps, key)
+            if xs:
+                ax.plot(xs, ys, label=label, lw=1.2)
+        for key, label in (("train_loss", "train loss (epoch mean)"), ("test_loss", "test loss")):
+            xs, ys = _series(epochs, key)
+            if xs:
+                ax.plot(xs, ys, "o-", label=label, lw=1.5, ms=4)
+        if "best_step" in summary:
+            ax.axvline(summary["best_step"], color="grey", ls="--", lw=1, label=f"best step {summary['best_step']}")
+        ax.set_xlabel("step")
+        ax.set_ylabel("cross-entropy loss")
+        ax.set_title(f"{run}: loss")
+        ax.legend()
+        if has_acc:
+            ax = axes[1]
+            for key, label in (("train_accuracy", "train"), ("test_accuracy", "test")):
+                xs = [r["epoch"] for r in epochs if key in r]
+                ys = [100 * r[key] for r in epochs if key in r]
+                ax.plot(xs, ys, "o-", label=label, ms=4)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel("accuracy (%)")
+            ax.set_title(f"{run}: accuracy")
+            ax.legend()
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    has_acc = any("test_accuracy" in r for r in metrics if "epoch" in r)
+    return [res.root / run / "metrics.jsonl"], draw, f"Loss{' and accuracy' if has_acc else ''} of `{run}`"
+
+
+def plot_confusion(res: Results, run: str):
+    s = res.json(run, "summary.json")
+    if s is None or "confusion" not in s:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        m = np.array(s["confusion"])
+        names = list(s.get("per_class_accuracy", {}).keys()) or [str(i) for i in range(len(m))]
+        fig, ax = plt.subplots(figsize=(7, 6))
+        ax.imshow(np.log1p(m), cmap="Blues")
+        ax.grid(False)
+        for i in range(len(m)):
+            for j in range(len(m)):
+                ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if m[i, j] > m.max() / 3 else "black")
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true class")
+        ax.set_title(f"{run}: confusion matrix on the test set")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "summary.json"], draw, f"Confusion matrix of `{run}` (rows: true class)"
+
+
+def _grid(plt, images, titles, cols, size=1.1, cmap="gray", symmetric=False):
+    import numpy as np
+
+    rows = (len(images) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size * 1.15))
+    for k, ax in enumerate(np.array(axes).reshape(-1)):
+        ax.axis("off")
+        if k < len(images):
+            img = images[k]
+            if symmetric:
+                lim = float(np.abs(img).max()) or 1.0
+                ax.imshow(img, cmap="bwr", vmin=-lim, vmax=lim)
+            else:
+                ax.imshow(img, cmap=cmap)
+            ax.set_title(titles[k], fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_filters(res: Results, run: str):
+    d = res.json(run, "filters.json")
+    if d is None:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        w = np.array(d["values"], dtype=float).reshape(d["shape"])
+        imgs = [w[o, 0] for o in range(w.shape[0])]
+        fig = _grid(plt, imgs, [str(o) for o in range(len(imgs))], cols=16, size=0.8, symmetric=True)
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "filters.json"], draw, (
+        f"The learned first-layer kernels of `{run}` (red positive, blue negative), numbered from 0")
+
+
+def plot_feature_maps(res: Results, run: str):
+    d = res.json(run, "feature_maps.json")
+    if d is None:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        image = np.array(d["image"]["values"], dtype=float).reshape(d["image"]["shape"])
+        maps = np.array(d["conv1_relu"]["values"], dtype=float).reshape(d["conv1_relu"]["shape"])
+        imgs = [image] + [maps[c] for c in range(maps.shape[0])]
+        titles = [f"input: {d.get('label', '')}"] + [str(c) for c in range(maps.shape[0])]
+        fig = _grid(plt, imgs, titles, cols=11, size=0.95, cmap="viridis")
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "feature_maps.json"], draw, (
+        f"A test image and the 32 feature maps conv1 + ReLU make of it (`{run}`)")
+
+
+def plot_misclassified(res: Results, run: str):
+    d = res.json(run, "misclassified.json")
+    if d is None:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        imgs = [np.array(e["image"]["values"], dtype=float).reshape(e["image"]["shape"]) for e in d]
+        titles = [f"{e['label']}\n→ {e['predicted']}" for e in d]
+        fig = _grid(plt, imgs, titles, cols=8, size=1.25, cmap="gray_r")
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "misclassified.json"], draw, (
+        f"Test images `{run}` gets wrong: true label → prediction")
+
+
+def plot_grad_norms(res: Results, run: str):
+    d = res.json(run, "grad_norms.json")
+    if d is None:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        fig, ax = plt.subplots(figsize=(6.4, 3.8))
+        labels = {"rnn_init": "RNN, initialised", "lstm_init": "LSTM, initialised",
+                  "lstm_trained": "LSTM, trained"}
+        for key, label in labels.items():
+            if key in d:
+                ax.semilogy(d["distance"], d[key], label=label, lw=1.5)
+        ax.set_xlabel("distance T − t (characters back)")
+        ax.set_ylabel("‖∂L/∂h_t‖")
+        ax.set_title("gradient norm against distance (梯度消失)")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "grad_norms.json"], draw, (
+        f"Gradient norm against distance, from `{res.shown(run, 'grad_norms.json')}`")
+
+
+PLOTS = {
+    "loss": plot_loss,
+    "accuracy": plot_loss,
+    "overfitting": plot_loss,
+    "confusion": plot_confusion,
+    "filters": plot_filters,
+    "feature_maps": plot_feature_maps,
+    "misclassified": plot_misclassified,
+    "grad_norms": plot_grad_norms,
+}
+
+
+def plot_block(res: Results, chapter: str, spec: str) -> str:
+    words = spec.split()
+    if len(words) == 2 and words[0] not in PLOTS:
+        run, name = f"{chapter}-{words[0]}", words[1]
+    elif len(words) == 1:
+        run, name = chapter, words[0]
+    else:
+        raise ValueError(f"plot placeholder '{spec}': expected NAME or VARIANT NAME")
+    if name not in PLOTS:
+        raise ValueError(f"unknown plot '{name}' (known: {', '.join(sorted(PLOTS))})")
+    made = PLOTS[name](res, run)
+    if made is None:
+        return missing(f"The `{name}` plot", run)
+    inputs, draw, caption = made
+    out = res.gen / run / f"{name}.png"
+    newest = max(p.stat().st_mtime for p in inputs)
+    shown = [f"build/results/{p.relative_to(res.root).as_posix()}" for p in inputs]
+    if not out.exists() or out.stat().st_mtime < newest:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp.png")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            draw(tmp)
+        # A missing glyph (no CJK font) is a docs warning, so -W fails on it.
+        for w in {str(w.message) for w in caught}:
+            logger.warning(f"plot {run}/{name}: {w}", location=res.docname)
+        os.replace(tmp, out)
+    return (
+        f"\n```{{figure}} /_generated/{run}/{name}.png\n:alt: {json.dumps(caption.replace('`', ''), ensure_ascii=False)}\n"
+        f":class: dlbook-plot\n\n"
+        f"{caption}. Drawn by the docs build from `{'`, `'.join(shown)}`.\n```\n"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Tables of numbers from result files other than summary.json
+
+
+def table_grad_norms(res: Results, run: str) -> str | None:
+    d = res.json(run, "grad_norms.json")
+    if d is None:
+        return None
+    cells = {"rnn_init": "RNN, initialised", "lstm_init": "LSTM, initialised", "lstm_trained": "LSTM, trained"}
+    cells = {k: v for k, v in cells.items() if k in d}
+    dist = d["distance"]
+    picks = [i for i, t in enumerate(dist) if t in (1, 5, 10, 25, 50, 75, dist[-1])]
+    rows = ["| distance $T-t$ | " + " | ".join(cells.values()) + " |", "|---|" + "---|" * len(cells)]
+    for i in picks:
+        rows.append(f"| {dist[i]} | " + " | ".join(f"{d[k][i]:.3g}" for k in cells) + " |")
+    return "\n" + "\n".join(rows) + f"\n\nFrom `{res.shown(run, 'grad_norms.json')}`.\n"
+
+
+TABLES = {"grad_norms": table_grad_norms}
+
+
+def table_block(res: Results, chapter: str, spec: str) -> str:
+    words = spec.split()
+    if len(words) == 2 and words[0] not in TABLES:
+        run, name = f"{chapter}-{words[0]}", words[1]
+    elif len(words) == 1:
+        run, name = chapter, words[0]
+    else:
+        raise ValueError(f"table placeholder '{spec}': expected NAME or VARIANT NAME")
+    if name not in TABLES:
+        raise ValueError(f"unknown table '{name}' (known: {', '.join(sorted(TABLES))})")
+    return TABLES[name](res, run) or missing(f"The `{name}` table", run)
+
+
+# --------------------------------------------------------------------------------------
+# "Verified with"
+
+
+def verified_line(res: Results, chapter: str) -> str:
+    s = res.json(chapter, "summary.json")
+    if s is None:
+        return (
+            "\n```{container} dlbook-verified\nNot verified on this machine yet: the numbers below "
+            "are from the authors' run. Run `./book run`, then `./book docs`, to see your own.\n```\n"
+        )
+    b = s.get("build", {}) if isinstance(s.get("build"), dict) else {}
+    date = str(b.get("date", ""))[:10]  # "2026-01-31T12:34:56Z" -> the day
+    if not date:  # a summary written before programs recorded their build
+        mtime = (res.root / chapter / "summary.json").stat().st_mtime
+        date = datetime.fromtimestamp(mtime, timezone.utc).strftime("%Y-%m-%d")
+    source = res.shown(chapter, "summary.json")
+    if not b.get("commit"):
+        return (
+            f"\n```{{container}} dlbook-verified\n**Verified with:** a run on {date} (`{source}`). "
+            "That summary predates the build record; `./book run` writes one with the commit, "
+            "compiler and Eigen version.\n```\n"
+        )
+    parts = [f"commit `{b['commit']}`", b.get("compiler", "unknown compiler"),
+             f"Eigen {b.get('eigen', '?')}", f"run on {date}"]
+    return "\n```{container} dlbook-verified\n**Verified with:** " + ", ".join(parts) + f" (`{source}`).\n```\n"
+
+
+# --------------------------------------------------------------------------------------
+# API page
+
+HEADER_ORDER = ["tensor", "autograd", "ops", "conv", "rnn", "nn", "optim", "data", "text", "utf8",
+                "io", "json", "util", "train", "gradcheck", "memory", "eigen", "dl"]
+FILE_BRIEF = re.compile(r"^///\s*@brief\s+(.*)$", re.M)
+
+
+def api_block(app: Sphinx) -> str:
+    """A table of the public headers (their @brief), then the whole `dl` namespace.
+
+    One `doxygennamespace` renders every symbol once, nested namespaces included;
+    a `doxygenfile` per header would declare the namespaces again for every header
+    ("Duplicate C++ declaration" under -W).
+    """
+    headers = sorted(Path(app.config.dlbook_headers_dir).glob("*.hpp"))
+    rank = {h: i for i, h in enumerate(HEADER_ORDER)}
+    headers.sort(key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+    rows = ["| header | what it holds |", "|---|---|"]
+    for h in headers:
+        app.env.note_dependency(str(h))
+        brief = FILE_BRIEF.search(h.read_text(encoding="utf-8"))
+        what = brief.group(1).strip() if brief else ""
+        rows.append(f"| `dl/{h.name}` | {what} |")
+    return (
+        "\n" + "\n".join(rows) + "\n\n(api-namespace-dl)=\n## Namespace `dl`\n\n"
+        "```{doxygennamespace} dl\n:project: dl\n:members:\n:protected-members:\n```\n"
+    )
+
+
+class DropKnownCppParseLimits:
+    """Sphinx 5's C++ parser cannot read designated initialisers (`{.weight_decay = 0.01f}`)
+    in default arguments. Breathe then shows the declaration as written, which is right,
+    but also warns; this drops exactly that warning."""
+
+    def filter(self, record) -> bool:
+        msg = record.getMessage()
+        return not ("Error when parsing function declaration" in msg and re.search(r"=\s*\{\s*\.", msg))
+
+
+# --------------------------------------------------------------------------------------
+# Chapter map of the home page
+
+
+def chapters_block(app: Sphinx) -> str:
+    rows = ["| chapter | sections |", "|---|---|"]
+    chapters = Path(app.srcdir) / "chapters"
+    for lesson in sorted(chapters.glob("*/lesson.md")):
+        app.env.note_dependency(str(lesson))
+        text = lesson.read_text(encoding="utf-8")
+        sections = re.findall(r"^\(([\w-]+)\)=\n## ", text, flags=re.M)
+        links = ", ".join("{ref}`" + s + "`" for s in sections[:6])
+        rows.append(f"| {{doc}}`chapters/{lesson.parent.name}/lesson` | {links} |")
+    return "\n" + "\n".join(rows) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# The source-read hook
+
+
+FAQ_LINK = re.compile(r"In the book: `chapters/[^`#]+/lesson\.md#([^`]+)`")
+
+
+def on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
+    """Pages that showed "not run yet" for a file that exists now."""
+    missing = getattr(env, "dlbook_missing", {})
+    return [doc for doc, paths in missing.items() if any(os.path.exists(p) for p in paths)]
+
+
+def on_env_purge_doc(app, env, docname: str) -> None:
+    getattr(env, "dlbook_missing", {}).pop(docname, None)
+
+
+def on_env_merge_info(app, env, docnames, other) -> None:
+    missing = getattr(env, "dlbook_missing", {})
+    for doc in docnames:
+        if doc in getattr(other, "dlbook_missing", {}):
+            missing[doc] = other.dlbook_missing[doc]
+    env.dlbook_missing = missing
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    text = source[0]
+    res = Results(app, docname)
+    m = CHAPTER_DOC.match(docname)
+    chapter = m.group(1) if m else None
+
+    if docname == "faq":
+        text = FAQ_LINK.sub(lambda mm: "In the book: {ref}`" + mm.group(1) + "`", text)
+
+    def replace(mm: re.Match) -> str:
+        kind, arg = mm.group(1), mm.group(2)
+        try:
+            if kind == "api":
+                return api_block(app)
+            if kind == "chapters":
+                return chapters_block(app)
+            if chapter is None:
+                raise ValueError(f"'{kind}' placeholders only work in chapters/*/lesson.md")
+            if kind == "results":
+                return results_block(res, arg.split())
+            if kind == "table":
+                return table_block(res, chapter, arg)
+            return plot_block(res, chapter, arg)
+        except ValueError as e:
+            logger.warning(f"{e}", location=docname)
+            return ""
+
+    text = PLACEHOLDER.sub(replace, text)
+
+    if chapter is not None:
+        # The "verified with" line goes right under the page title.
+        title = re.search(r"^# .*$", text, flags=re.M)
+        at = title.end() if title else 0
+        text = text[:at] + "\n" + verified_line(res, chapter) + text[at:]
+    source[0] = text
+
+
+# --------------------------------------------------------------------------------------
+# CJK search: index CJK runs as character bigrams, split queries the same way.
+
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+
+
+def cjk_bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+class SearchEnglishCJK(SearchEnglish):
+    """English stemming for English words; CJK text indexed as character bigrams."""
+
+    js_splitter_code = r"""
+function splitQuery(query) {
+  const cjk = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+/gu;
+  const out = [];
+  for (const part of query.split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu)) {
+    if (!part) continue;
+    let rest = part.replace(cjk, (run) => {
+      if (run.length === 1) out.push(run);
+      for (let i = 0; i + 1 < run.length; i++) out.push(run.slice(i, i + 2));
+      return " ";
+    });
+    for (const word of rest.split(" ")) if (word) out.push(word);
+  }
+  return out;
+}
+"""
+
+    def split(self, input: str) -> list[str]:
+        words = []
+        for word in self._word_re.findall(input):
+            runs = CJK_RUN.findall(word)
+            if not runs:
+                words.append(word)
+                continue
+            for run in runs:
+                words.extend(cjk_bigrams(run))
+            words.extend(w for w in CJK_RUN.split(word) if w)
+        return words
+
+    def word_filter(self, word: str) -> bool:
+        if CJK_RUN.fullmatch(word):
+            return True
+        return super().word_filter(word)
+
+
+# --------------------------------------------------------------------------------------
+# Offline assets
+
+MATHJAX_PARTS = ["MathJax.js", "config/TeX-AMS_CHTML.js", "jax/input/TeX", "jax/output/CommonHTML",
+                 "jax/element", "extensions", "localization/en", "fonts/HTML-CSS/TeX/woff"]
+
+
+def copy_mathjax(app: Sphinx) -> None:
+    if app.builder.format != "html":
+        return
+    src = Path(app.config.dlbook_mathjax_dir)
+    dst = Path(app.outdir) / "_static" / "mathjax"
+    stamp = dst / ".copied"
+    if stamp.exists() and stamp.stat().st_mtime >= (src / "MathJax.js").stat().st_mtime:
+        return
+    if not (src / "MathJax.js").exists():
+        logger.warning(f"MathJax 2 not found in {src}: install Debian's libjs-mathjax")
+        return
+    for part in MATHJAX_PARTS:
+        s, d = src / part, dst / part
+        d.parent.mkdir(parents=True, exist_ok=True)
+        if s.is_dir():
+            shutil.copytree(s, d, dirs_exist_ok=True)
+        else:
+            shutil.copy2(s, d)
+    stamp.touch()
+
+
+NORMALIZE_IMPORT = re.compile(r"@import url\((/javascript/normalize\.css/normalize\.css)\);")
+
+
+def fix_furo_css(app: Sphinx) -> None:
+    """Debian's furo.css imports /javascript/normalize.css/normalize.css, an absolute
+    path that exists only under a web server set up like Debian's Apache; copy the file
+    (package node-normalize.css) beside furo.css and import it from there."""
+    styles = Path(app.outdir) / "_static" / "styles"
+    css = styles / "furo.css"
+    if not css.exists():
+        return
+    text = css.read_text(encoding="utf-8")
+    m = NORMALIZE_IMPORT.search(text)
+    if not m:
+        return
+    src = Path("/usr/share") / m.group(1).lstrip("/")
+    if src.exists():
+        shutil.copyfile(src, styles / "normalize.css")
+        text = NORMALIZE_IMPORT.sub("@import url(normalize.css);", text)
+    else:
+        logger.warning(f"{src} is missing (package node-normalize.css); furo.css loses its reset")
+        text = NORMALIZE_IMPORT.sub("", text)
+    css.write_text(text, encoding="utf-8")
+
+
+def fix_furo(app: Sphinx, exception) -> None:
+    """Make Debian's furo assets work offline and without a module loader."""
+    if exception is not None or app.builder.format != "html" or app.config.html_theme != "furo":
+        return
+    fix_furo_css(app)
+    fix_furo_js(app)
+
+
+def fix_furo_js(app: Sphinx) -> None:
+    """Replace furo.js (an ES module in Debian's furo) by a classic script."""
+    import furo
+
+    static = Path(furo.__file__).parent / "theme" / "furo" / "static" / "scripts"
+    furo_js = (static / "furo.js").read_text(encoding="utf-8")
+    if not re.search(r"^\s*import\s", furo_js, flags=re.M):
+        return  # already a classic script
+    gumshoe = (static / "gumshoe-patched.js").read_text(encoding="utf-8")
+    body = re.sub(r'^\s*import\s+Gumshoe\s+from\s+"[^"]+";\s*$', "", furo_js, flags=re.M)
+    if re.search(r"^\s*(import|export)\s", body, flags=re.M):
+        logger.warning("furo.js has imports or exports this fix does not know; leaving it alone")
+        return
+    bundle = (
+        "/* furo.js made a classic script by the book's docs build (docs/_ext/dlbook.py):\n"
+        "   gumshoe-patched.js defines window.Gumshoe, then furo.js without its import. */\n"
+        f"{gumshoe}\n;(function () {{\n{body}\n}})();\n"
+    )
+    out = Path(app.outdir) / "_static" / "scripts" / "furo.js"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(bundle, encoding="utf-8")
+
+
+def setup(app: Sphinx):
+    app.add_config_value("dlbook_results_dir", "build/results", "env")
+    app.add_config_value("dlbook_headers_dir", "", "env")
+    app.add_config_value("dlbook_mathjax_dir", "/usr/share/javascript/mathjax", "html")
+    app.connect("source-read", on_source_read)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-purge-doc", on_env_purge_doc)
+    app.connect("env-merge-info", on_env_merge_info)
+    app.connect("builder-inited", copy_mathjax)
+    app.connect("build-finished", fix_furo)
+    search_languages["en"] = SearchEnglishCJK
+    import logging as _logging
+
+    _logging.getLogger("sphinx.sphinx.domains.cpp").addFilter(DropKnownCppParseLimits())
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
