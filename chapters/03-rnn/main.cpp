@@ -271,6 +271,7 @@ int main(int argc, char** argv) {
     summary["prime"] = o.prime;
     summary["temperature"] = o.temperature;
     summary["form"] = o.form;
+    summary["build"] = dl::util::build_info();  // commit, compiler, Eigen, date: the docs' "verified with" line
     summary["samples"] = samples;
     dl::util::write_json_file(o.out_dir + "/summary.json", summary);
 
