@@ -133,7 +133,7 @@ std::vector<int> sample(CharLM& model, const dl::data::CharVocab& vocab, const s
                         const SampleOptions& options, dl::Generator& gen) {
   dl::no_grad guard;
   model.eval();
-  const int end_mark = vocab.id(U'%');
+  const int end_mark = vocab.id(U'%'), newline = vocab.id(U'\n');
   // Read the prime in one pass; its last scores predict the first new character.
   CharLM::Output out = model.forward(prime, static_cast<int64_t>(prime.size()), 1);
   std::vector<int> generated;
@@ -157,7 +157,7 @@ std::vector<int> sample(CharLM& model, const dl::data::CharVocab& vocab, const s
       double u = gen.uniform() * total;
       while (next + 1 < vocab_size && u >= weights[static_cast<size_t>(next)]) u -= weights[static_cast<size_t>(next++)];
     }
-    if (next == end_mark && previous == vocab.id(U'\n')) break;  // a '%' line ends the entry
+    if (next == end_mark && previous == newline) break;  // a '%' line ends the entry
     generated.push_back(next);
     previous = next;
     const int id = next;

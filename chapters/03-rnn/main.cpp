@@ -118,10 +118,9 @@ dl::Json measure_gradient_norms(ch03::CharLM& model, const ch03::Corpus& corpus,
   dl::Generator init(seed + 1);
   dl::nn::RNNCell rnn(e, h, true, init);
   dl::nn::LSTMCell lstm(e, h, true, init), trained(e, h, true, init);
-  trained.load_state_dict({{"weight_ih", model.lstm.named_parameters()[0].second},
-                           {"weight_hh", model.lstm.named_parameters()[1].second},
-                           {"bias_ih", model.lstm.named_parameters()[2].second},
-                           {"bias_hh", model.lstm.named_parameters()[3].second}});
+  dl::NamedTensors layer0;  // the stack's weight_ih_l0 ... are the cell's weight_ih ...
+  for (const auto& [name, tensor] : model.lstm.named_parameters()) layer0.emplace_back(name.substr(0, name.size() - 3), tensor);
+  trained.load_state_dict(layer0);
   const auto by_distance = [&](const ch03::CellStep& step, bool has_cell) {
     dl::Generator r(seed + 2);  // the same readout r for every model
     std::vector<double> norms = ch03::hidden_gradient_norms(step, inputs, h, has_cell, r);
