@@ -53,6 +53,13 @@ class NonFiniteError : public Error {
   using Error::Error;
 };
 
+/// Thrown by an exercise stub (`exercises/`) that the learner has not written yet;
+/// the message names the exercise and its file.
+class NotImplemented : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Deterministic random number source. Same seed, same numbers, on every run.
 class Generator {
  public:

@@ -1,0 +1,124 @@
+// The exercises' declarations: what each function you write must do.
+//
+// Each function below is one exercise. Its stub lives in exercises/NN-name/<id>.cpp
+// (the file you edit), its tests in tests/exercises/NN-name/test_<id>.cpp, and
+// `./book grade <id>` builds your file against those tests and scores it. The
+// order, points and hints are in exercises/manifest.json.
+//
+// Do not change these declarations: the tests are compiled against them. Tensors
+// are dl::Tensor (common/include/dl/tensor.hpp): contiguous, row-major float32;
+// `x.data()` is a pointer to the first element and `x.shape()` the extents,
+// outermost first. Write each exercise with loops over the data; the library's
+// own ops (dl::relu, dl::conv2d, ...) are what the tests compare you against.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "dl/tensor.hpp"
+
+namespace ex {
+
+// ---------------------------------------------------------------------------------
+// Chapter 01: deep learning
+
+/// relu: y = max(0, x), element by element, same shape as x.
+dl::Tensor relu_forward(const dl::Tensor& x);
+
+/// relu: dL/dx given dL/dy (`grad_out`, same shape as x). Where x == 0 the
+/// gradient is 0, as in PyTorch. Throws dl::ShapeError if the shapes differ.
+dl::Tensor relu_backward(const dl::Tensor& x, const dl::Tensor& grad_out);
+
+/// The gradients of a linear layer y = x W^T + b.
+struct LinearGrads {
+  dl::Tensor dx;  ///< dL/dx, (N, in)
+  dl::Tensor dw;  ///< dL/dW, (out, in)
+  dl::Tensor db;  ///< dL/db, (out)
+};
+
+/// linear_backward: for y = x W^T + b with x (N, in) and W (out, in) (PyTorch's
+/// layout), and dL/dy (`grad_out`, (N, out)), return dL/dx, dL/dW and dL/db.
+/// Throws dl::ShapeError when the shapes do not fit together.
+LinearGrads linear_backward(const dl::Tensor& x, const dl::Tensor& w, const dl::Tensor& grad_out);
+
+/// A loss and its gradient with respect to the logits.
+struct LossAndGrad {
+  float loss = 0;      ///< mean over the batch
+  dl::Tensor dlogits;  ///< dL/dlogits, same shape as the logits
+};
+
+/// softmax_cross_entropy: the mean cross-entropy of `logits` (N, C) against the
+/// class indices `targets` (N of them, each in [0, C)), and its gradient.
+/// Must stay finite for logits in the thousands. Throws dl::ShapeError when the
+/// number of targets is not N, std::out_of_range for a target outside [0, C).
+LossAndGrad softmax_cross_entropy(const dl::Tensor& logits, std::span<const int> targets);
+
+/// sgd_momentum_step: one step of SGD with momentum, as torch.optim.SGD does it,
+/// in place: g = grad + weight_decay * param; velocity = momentum * velocity + g;
+/// param -= lr * velocity. `velocity` starts at zero before the first step.
+void sgd_momentum_step(dl::Tensor& param, const dl::Tensor& grad, dl::Tensor& velocity, float lr, float momentum,
+                       float weight_decay);
+
+// ---------------------------------------------------------------------------------
+// Chapter 02: convolutional networks
+
+/// conv_output_size: the output length of a convolution or pooling along one
+/// dimension: floor((in + 2 padding - dilation (kernel - 1) - 1) / stride) + 1.
+/// Throws dl::ShapeError if that is below 1 (the input is too small) or if
+/// in, kernel, stride or dilation is below 1 or padding is negative.
+int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation);
+
+/// conv2d_loops: a 2-D convolution (cross-correlation, like PyTorch) by plain
+/// loops. x (N, C, H, W), weight (O, C, K, K), bias (O); zero padding on every
+/// side; returns (N, O, OH, OW). Throws dl::ShapeError when the channels differ
+/// or the output would be empty.
+dl::Tensor conv2d_loops(const dl::Tensor& x, const dl::Tensor& weight, const dl::Tensor& bias, int64_t stride,
+                        int64_t padding);
+
+/// im2col: unfolds one image (C, H, W) into a matrix (C K K, OH OW) whose column
+/// (oy, ox) holds the K x K patch of every channel that the output pixel (oy, ox)
+/// sees, in the order (c, ky, kx); padding reads as 0. Then
+/// weight.reshape({O, C K K}) times this matrix is the convolution.
+dl::Tensor im2col(const dl::Tensor& image, int64_t kernel, int64_t stride, int64_t padding);
+
+/// max_pool2d_backward: dL/dx of a K x K max-pool with the given stride and no
+/// padding, x (N, C, H, W), given dL/dy (`grad_out`, (N, C, OH, OW)). Each output
+/// passes its gradient to the input that was its maximum; on a tie, to the first
+/// one in row-major order of the window (as PyTorch does). Windows may overlap.
+dl::Tensor max_pool2d_backward(const dl::Tensor& x, const dl::Tensor& grad_out, int64_t kernel, int64_t stride);
+
+// ---------------------------------------------------------------------------------
+// Chapter 03: recurrent networks
+
+/// rnn_cell_step: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh).
+/// x (B, I), h (B, H), W_ih (H, I), W_hh (H, H), biases (H); returns (B, H).
+dl::Tensor rnn_cell_step(const dl::Tensor& x, const dl::Tensor& h, const dl::Tensor& w_ih, const dl::Tensor& w_hh,
+                         const dl::Tensor& b_ih, const dl::Tensor& b_hh);
+
+/// clip_grad_norm: if the joint L2 norm of all `grads` exceeds `max_norm`, scales
+/// every gradient in place by max_norm / (norm + 1e-6) (PyTorch's formula).
+/// Returns the norm before clipping. Throws std::invalid_argument if max_norm <= 0.
+float clip_grad_norm(std::vector<dl::Tensor>& grads, float max_norm);
+
+/// The two states an LSTM carries from step to step.
+struct LSTMStep {
+  dl::Tensor h;  ///< hidden state (B, H)
+  dl::Tensor c;  ///< cell state (B, H)
+};
+
+/// lstm_cell_forward: one LSTM step with PyTorch's gate order (i, f, g, o):
+/// [i f g o] = x W_ih^T + b_ih + h W_hh^T + b_hh, each (B, H);
+/// c' = sigmoid(f) c + sigmoid(i) tanh(g);  h' = sigmoid(o) tanh(c').
+/// x (B, I), h and c (B, H), W_ih (4H, I), W_hh (4H, H), biases (4H).
+LSTMStep lstm_cell_forward(const dl::Tensor& x, const dl::Tensor& h, const dl::Tensor& c, const dl::Tensor& w_ih,
+                           const dl::Tensor& w_hh, const dl::Tensor& b_ih, const dl::Tensor& b_hh);
+
+/// sample_with_temperature: draws a token id from softmax(logits / temperature),
+/// using one `gen.uniform()` draw compared against the running sum of the
+/// probabilities. Temperature 0 means greedy: the index of the largest logit
+/// (the first one on a tie), without touching `gen`. Throws std::invalid_argument
+/// for an empty `logits` or a negative temperature.
+int sample_with_temperature(std::span<const float> logits, float temperature, dl::Generator& gen);
+
+}  // namespace ex
