@@ -39,7 +39,7 @@ source_suffix = {".md": "markdown"}
 root_doc = "index"
 # The staging folder links the whole chapters/ and common/ trees; only these
 # files are pages.
-include_patterns = ["index.md", "api.md", "glossary.md", "faq.md", "chapters/*/lesson.md"]
+include_patterns = ["index.md", "api.md", "glossary.md", "faq.md", "exercises.md", "chapters/*/lesson.md"]
 exclude_patterns = ["_generated/**"]
 
 # Broken references are errors (sphinx-build -W); nitpicky also catches
@@ -109,4 +109,5 @@ html_theme_options = {
 # Chapter results: build/results/<run>/ (summary.json, metrics.jsonl, ...).
 dlbook_results_dir = os.environ.get("DLBOOK_RESULTS_DIR", str(BUILD / "results"))
 dlbook_headers_dir = str(ROOT / "common" / "include" / "dl")
+dlbook_exercises_manifest = str(ROOT / "exercises" / "manifest.json")
 dlbook_mathjax_dir = os.environ.get("DLBOOK_MATHJAX_DIR", "/usr/share/javascript/mathjax")

@@ -67,7 +67,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER = re.compile(r"<!--\s*(results|plot|table|api|chapters)\s*:\s*(.*?)\s*-->")
+PLACEHOLDER = re.compile(r"<!--\s*(results|plot|table|api|chapters|exercises)\s*:\s*(.*?)\s*-->")
 CHAPTER_DOC = re.compile(r"^chapters/([^/]+)/lesson$")
 
 
@@ -555,6 +555,59 @@ def chapters_block(app: Sphinx) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# Exercises, from exercises/manifest.json; each one's task is its doc comment in
+# exercises/exercises.hpp (the comment lines that start with "/// <id>:").
+
+
+def exercise_tasks(header: Path) -> dict[str, list[str]]:
+    """id -> the doc comments in the header whose first line starts with "<id>:"."""
+    tasks: dict[str, list[str]] = {}
+    for block in re.findall(r"((?:^///.*\n)+)", header.read_text(encoding="utf-8"), flags=re.M):
+        text = " ".join(line[3:].strip() for line in block.splitlines())
+        m = re.match(r"(\w+):\s*(.*)", text)
+        if m:
+            tasks.setdefault(m.group(1), []).append(m.group(2))
+    return tasks
+
+
+def exercise_entry(ex: dict, number: int, tasks: dict[str, list[str]], level: int) -> str:
+    points = f"{ex['points']} point" + ("s" if ex["points"] != 1 else "")
+    task = " ".join(tasks.get(ex["id"], []))
+    if not task:
+        raise ValueError(f"exercise '{ex['id']}': no doc comment starting with '{ex['id']}:' in exercises.hpp")
+    return (
+        f"{'#' * level} {number}. {ex['title']}\n\n"
+        f"`{ex['id']}` · {points} · read first: {{ref}}`{ex['lesson']}`\n\n"
+        f"{task[0].upper() + task[1:]}\n\n"
+        f"Your file: `exercises/{ex['chapter']}/{ex['id']}.cpp` · grade it: `./book grade {ex['id']}`\n\n"
+        f"<details><summary>Hint</summary>\n\n{ex['hint']}\n\n</details>\n"
+    )
+
+
+def exercises_block(app: Sphinx, chapter: str | None, spec: str) -> str:
+    manifest_path = Path(app.config.dlbook_exercises_manifest)
+    header = manifest_path.parent / "exercises.hpp"
+    app.env.note_dependency(str(manifest_path))
+    app.env.note_dependency(str(header))
+    exercises = json.loads(manifest_path.read_text(encoding="utf-8"))["exercises"]
+    tasks = exercise_tasks(header)
+    if spec == "all":
+        out = []
+        for ch in dict.fromkeys(e["chapter"] for e in exercises):
+            mine = [e for e in exercises if e["chapter"] == ch]
+            total = sum(e["points"] for e in mine)
+            out.append(f"\n### {{doc}}`/chapters/{ch}/lesson`\n\n{len(mine)} exercises, {total} points.\n")
+            out += [exercise_entry(e, n, tasks, 4) for n, e in enumerate(mine, 1)]
+        return "\n".join(out)
+    if spec != chapter:
+        raise ValueError(f"exercises placeholder '{spec}': expected 'all' or this chapter ({chapter})")
+    mine = [e for e in exercises if e["chapter"] == chapter]
+    if not mine:
+        raise ValueError(f"no exercises for chapter {chapter} in {manifest_path}")
+    return "\n" + "\n".join(exercise_entry(e, n, tasks, 3) for n, e in enumerate(mine, 1))
+
+
+# --------------------------------------------------------------------------------------
 # The source-read hook
 
 
@@ -595,6 +648,8 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
                 return api_block(app)
             if kind == "chapters":
                 return chapters_block(app)
+            if kind == "exercises":
+                return exercises_block(app, chapter, arg)
             if chapter is None:
                 raise ValueError(f"'{kind}' placeholders only work in chapters/*/lesson.md")
             if kind == "results":
@@ -753,6 +808,7 @@ def fix_furo_js(app: Sphinx) -> None:
 def setup(app: Sphinx):
     app.add_config_value("dlbook_results_dir", "build/results", "env")
     app.add_config_value("dlbook_headers_dir", "", "env")
+    app.add_config_value("dlbook_exercises_manifest", "", "env")
     app.add_config_value("dlbook_mathjax_dir", "/usr/share/javascript/mathjax", "html")
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)

@@ -1,0 +1,278 @@
+#!/usr/bin/python3
+"""Proves the grading honest (run by ctest, label `exercises`; see tests/exercises/CMakeLists.txt).
+
+    check_exercises.py CHECK --root SOURCE_DIR --build BUILD_DIR
+
+CHECK is one of:
+  same-set         the manifest, exercises/, solutions/, tests/exercises/ and the compiled
+                   tests list the same exercises; each chapter has at least 4; every lesson
+                   label exists; every lesson with exercises shows them
+  solutions-pass   every reference solution passes all its tests
+  stubs-fail       every untouched stub fails at least one test (and still compiles)
+  grader-survives  code that crashes, throws, loops, does not compile or link, or computes
+                   a wrong result fails its exercise with the right message; the grader
+                   returns, writes its JSON, and does not rebuild what did not change
+  watch            --watch re-grades an exercise when its file changes
+  record-stubs     (for maintainers) records each stub's hash in the manifest
+
+A stub counts as untouched when its hash matches the manifest's stub_sha256. A learner
+who edited stubs sees them skipped; under CI (the CI variable set) an edited stub or a
+stale hash fails the check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+MIN_PER_CHAPTER = 4
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Checks:
+    def __init__(self, root: Path, build: Path):
+        self.root, self.build = root, build
+        self.manifest_path = root / "exercises" / "manifest.json"
+        self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        self.exercises = self.manifest["exercises"]
+        self.scratch = build / "exercise-checks"
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def grade(self, *args: str, timeout: float = 600) -> tuple[int, str, dict | None]:
+        """Runs the grader; returns its exit status, its table and its JSON report."""
+        report = self.scratch / "report.json"
+        report.unlink(missing_ok=True)
+        cmd = [sys.executable, str(self.root / "tools" / "grade" / "grade.py"), "--root", str(self.root),
+               "--build", str(self.build), "--json", str(report), *args]
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+        data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
+        return done.returncode, done.stdout, data
+
+    def fixture(self, name: str, files: dict[str, str]) -> Path:
+        """A directory laid out like exercises/, holding `files` (relative path -> text)."""
+        d = self.scratch / name
+        shutil.rmtree(d, ignore_errors=True)
+        for rel, text in files.items():
+            (d / rel).parent.mkdir(parents=True, exist_ok=True)
+            (d / rel).write_text(text, encoding="utf-8")
+        return d
+
+    def rel(self, ex: dict, kind: str) -> Path:
+        if kind == "test":
+            return Path("tests") / "exercises" / ex["chapter"] / f"test_{ex['id']}.cpp"
+        return Path(kind) / ex["chapter"] / f"{ex['id']}.cpp"
+
+    def untouched_stubs(self) -> tuple[list[dict], list[str]]:
+        untouched, edited = [], []
+        for ex in self.exercises:
+            if sha256(self.root / self.rel(ex, "exercises")) == ex["stub_sha256"]:
+                untouched.append(ex)
+            else:
+                edited.append(ex["id"])
+        if edited and os.environ.get("CI"):
+            raise CheckFailed(f"stubs differ from their recorded hash: {', '.join(edited)} (a changed stub needs "
+                              "`/usr/bin/python3 tests/exercises/check_exercises.py record-stubs`)")
+        return untouched, edited
+
+    # -- the checks --------------------------------------------------------------------
+
+    def same_set(self) -> str:
+        ids = [e["id"] for e in self.exercises]
+        manifest = {(e["chapter"], e["id"]) for e in self.exercises}
+        expect(len(ids) == len(set(ids)), "an id appears twice in the manifest")
+
+        def listed(folder: Path, pattern: str, strip: str = "") -> set[tuple[str, str]]:
+            return {(p.parent.name, p.stem.removeprefix(strip)) for p in folder.glob(pattern)}
+
+        sets = {
+            "exercises/": listed(self.root / "exercises", "[0-9][0-9]-*/*.cpp"),
+            "solutions/": listed(self.root / "solutions", "[0-9][0-9]-*/*.cpp"),
+            "tests/exercises/": listed(self.root / "tests" / "exercises", "[0-9][0-9]-*/test_*.cpp", "test_"),
+        }
+        toolchain = json.loads((self.build / "exercises" / "toolchain.json").read_text(encoding="utf-8"))
+        compiled = set(toolchain["test_objects"])
+        for where, found in sets.items():
+            expect(found == manifest, f"{where} and the manifest differ: only in {where}: "
+                   f"{sorted(found - manifest)}; only in the manifest: {sorted(manifest - found)}")
+        expect(compiled == set(ids), f"compiled tests {sorted(compiled)} differ from the manifest {sorted(ids)}")
+
+        chapters: dict[str, int] = {}
+        for e in self.exercises:
+            chapters[e["chapter"]] = chapters.get(e["chapter"], 0) + 1
+        for chapter, count in chapters.items():
+            expect(count >= MIN_PER_CHAPTER, f"chapter {chapter} has {count} exercises, fewer than {MIN_PER_CHAPTER}")
+            lesson = (self.root / "chapters" / chapter / "lesson.md").read_text(encoding="utf-8")
+            expect(re.search(r"<!--\s*exercises:\s*" + re.escape(chapter) + r"\s*-->", lesson) is not None,
+                   f"chapters/{chapter}/lesson.md does not show its exercises (<!-- exercises: {chapter} -->)")
+            for e in (e for e in self.exercises if e["chapter"] == chapter):
+                expect(f"({e['lesson']})=" in lesson, f"{e['id']}: no section ({e['lesson']})= in {chapter}/lesson.md")
+
+        for e in self.exercises:
+            stub = (self.root / self.rel(e, "exercises")).read_text(encoding="utf-8")
+            test = (self.root / self.rel(e, "test")).read_text(encoding="utf-8")
+            expect("// TODO" in stub and "dl::NotImplemented" in stub,
+                   f"{self.rel(e, 'exercises')}: a stub marks its gap with // TODO and throws dl::NotImplemented")
+            expect(f'"[{e["id"]}]"' in test, f"{self.rel(e, 'test')}: its test cases are tagged [{e['id']}]")
+        return f"{len(ids)} exercises in {len(chapters)} chapters, the same in all four places"
+
+    def solutions_pass(self) -> str:
+        code, table, data = self.grade("--solutions")
+        expect(data is not None, f"the grader wrote no JSON:\n{table}")
+        failed = [f"{e['id']}: {e['message']}" for e in data["exercises"] if not e["passed"]]
+        expect(not failed, "reference solutions that fail:\n" + "\n".join(failed))
+        expect(code == 0 and data["score"] == data["max_score"], f"exit {code}, score {data['score']}")
+        return f"all {len(data['exercises'])} solutions pass, {data['score']}/{data['max_score']} points"
+
+    def stubs_fail(self) -> str:
+        untouched, edited = self.untouched_stubs()
+        if not untouched:
+            return "skipped: every stub has been edited"
+        d = self.fixture("stubs", {str(self.rel(e, "exercises").relative_to("exercises")):
+                                   (self.root / self.rel(e, "exercises")).read_text(encoding="utf-8")
+                                   for e in untouched})
+        code, table, data = self.grade("--exercises-dir", str(d), *[e["id"] for e in untouched])
+        expect(data is not None, f"the grader wrote no JSON:\n{table}")
+        passing = [e["id"] for e in data["exercises"] if e["passed"]]
+        expect(not passing, f"untouched stubs that pass their tests (a test that cannot fail?): {passing}")
+        broken = [f"{e['id']}: {e['message']}" for e in data["exercises"]
+                  if re.match(r"(missing|does not compile|does not link)", e["message"])
+                  or "is not written yet" not in e["message"]]
+        expect(not broken, "stubs must compile and fail by throwing dl::NotImplemented:\n" + "\n".join(broken))
+        expect(code == 1 and data["score"] == 0, f"exit {code}, score {data['score']}")
+        note = f"; skipped the stubs you edited: {', '.join(edited)}" if edited else ""
+        return f"all {len(untouched)} untouched stubs fail with 'not written yet'{note}"
+
+    def grader_survives(self) -> str:
+        relu = next(e for e in self.exercises if e["id"] == "relu")
+        solution = (self.root / self.rel(relu, "solutions")).read_text(encoding="utf-8")
+        path = str(self.rel(relu, "exercises").relative_to("exercises"))
+        end = "  return y;\n"
+        expect(solution.count(end) == 1, "the relu solution changed shape; update this check")
+        broken = {
+            "crash": (end.replace("  return", "  if (x.numel() > 5) std::abort();\n  return"), "crashed", "SIGABRT"),
+            "throw": (end.replace("  return", "  if (x.numel() > 5) throw std::logic_error(\"my bug\");\n  return"),
+                      "threw", "my bug"),
+            "endless": (end.replace("  return", "  for (volatile bool forever = true; forever;) {}\n  return"),
+                        "time limit", "did not finish within 2 s"),
+            "compile": (end.replace(";", ""), "does not compile", "error: expected"),
+            "link": (None, "does not link", "ex::relu_forward(dl::Tensor const&)"),
+            "wrong": (end.replace("return y", "return x"), "wrong result", "relu: forward"),
+        }
+        for name, (replacement, status, detail) in broken.items():
+            text = (solution.replace("relu_forward(const", "relu_forward_renamed(const") if replacement is None
+                    else solution.replace(end, replacement))
+            d = self.fixture(f"broken-{name}", {path: text})
+            start = time.monotonic()
+            code, table, data = self.grade("--exercises-dir", str(d), "--time-limit", "2", "relu", timeout=120)
+            expect(data is not None, f"{name}: the grader wrote no JSON (exit {code}):\n{table}")
+            result = data["exercises"][0]
+            expect(code == 1 and not result["passed"] and result["points"] == 0,
+                   f"{name}: expected a failed exercise and exit 1, got exit {code}: {result}")
+            expect(f"{status}:" in table and detail in result["message"],
+                   f"{name}: expected '{status}' with '{detail}', got:\n{table}")
+            print(f"{name}: {status} in {time.monotonic() - start:.1f} s")
+
+        # A re-grade of unchanged files compiles nothing.
+        d = self.scratch / "broken-wrong"
+        objects = {p: p.stat().st_mtime_ns for p in (self.build / "grade").glob("dir-*/relu.o")}
+        expect(bool(objects), "no object files in build/grade")
+        code, _, _ = self.grade("--exercises-dir", str(d), "relu")
+        expect(all(p.stat().st_mtime_ns == t for p, t in objects.items()), "a re-grade recompiled unchanged files")
+
+        # Bad usage is a clear error with exit 2, not a traceback.
+        code, table, _ = self.grade("no_such_exercise")
+        expect(code == 2 and "no exercise named no_such_exercise" in table, f"unknown id: exit {code}\n{table}")
+        code, table, _ = self.grade("--exercises-dir", str(self.scratch / "does-not-exist"))
+        expect(code == 2 and "no such directory" in table, f"missing dir: exit {code}\n{table}")
+        return f"{len(broken)} kinds of broken code each fail their exercise; a re-grade rebuilds nothing"
+
+    def watch(self) -> str:
+        relu = next(e for e in self.exercises if e["id"] == "relu")
+        path = str(self.rel(relu, "exercises").relative_to("exercises"))
+        d = self.fixture("watch", {path: (self.root / self.rel(relu, "exercises")).read_text(encoding="utf-8")})
+        cmd = [sys.executable, str(self.root / "tools" / "grade" / "grade.py"), "--root", str(self.root),
+               "--build", str(self.build), "--exercises-dir", str(d), "--watch", "--poll", "0.2", "relu"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        lines: queue.Queue[str | None] = queue.Queue()
+        reader = threading.Thread(target=lambda: ([lines.put(l) for l in proc.stdout], lines.put(None)), daemon=True)
+        reader.start()
+        seen: list[str] = []
+
+        def wait_for(pattern: str, deadline: float) -> None:
+            end = time.monotonic() + deadline
+            while time.monotonic() < end:
+                try:
+                    line = lines.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                if line is None:
+                    break
+                seen.append(line)
+                if re.search(pattern, line):
+                    return
+            raise CheckFailed(f"--watch never printed /{pattern}/; it printed:\n{''.join(seen)}")
+
+        try:
+            wait_for(r"watching", 120)
+            expect(any("not written yet" in l for l in seen), "the first grade should fail the stub")
+            time.sleep(0.5)  # a new mtime, even on file systems with coarse timestamps
+            (d / path).write_text((self.root / self.rel(relu, "solutions")).read_text(encoding="utf-8"),
+                                  encoding="utf-8")
+            wait_for(r"relu: ✓", 120)
+            wait_for(r"score 1/1", 10)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        return "the stub failed, then the saved solution was re-graded and passed"
+
+    def record_stubs(self) -> str:
+        for e in self.exercises:
+            e["stub_sha256"] = sha256(self.root / self.rel(e, "exercises"))
+        self.manifest_path.write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return f"recorded the hashes of {len(self.exercises)} stubs in {self.manifest_path}"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("check", choices=["same-set", "solutions-pass", "stubs-fail", "grader-survives", "watch",
+                                     "record-stubs"])
+    here = Path(__file__).resolve().parents[2]
+    p.add_argument("--root", default=str(here))
+    p.add_argument("--build", default=str(here / "build"))
+    args = p.parse_args()
+    checks = Checks(Path(args.root).resolve(), Path(args.build).resolve())
+    checks.scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        print(getattr(checks, args.check.replace("-", "_"))())
+    except CheckFailed as e:
+        print(f"FAILED: {e}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
