@@ -440,7 +440,7 @@ def plot_block(res: Results, chapter: str, spec: str) -> str:
 # Tables of numbers from result files other than summary.json
 
 
-def table_grad_norms(res: Results, run: str) -> str | None:
+def table_grad_norms(res: Results, run: str, compare: str | None = None) -> str | None:
     d = res.json(run, "grad_norms.json")
     if d is None:
         return None
@@ -454,11 +454,53 @@ def table_grad_norms(res: Results, run: str) -> str | None:
     return "\n" + "\n".join(rows) + f"\n\nFrom `{res.shown(run, 'grad_norms.json')}`.\n"
 
 
-TABLES = {"grad_norms": table_grad_norms}
+def table_epochs(res: Results, run: str, compare: str | None = None) -> str | None:
+    records = res.jsonl(run, "metrics.jsonl")
+    if records is None:
+        return None
+    epochs = [r for r in records if "epoch" in r and "test_accuracy" in r]
+    if not epochs:
+        return None
+    rows = ["| epoch | train loss | test loss | test accuracy |", "|---|---|---|---|"]
+    for r in epochs:
+        final = r is epochs[-1]
+        acc = f"{100 * r['test_accuracy']:.2f}%"
+        rows.append(f"| {r['epoch']}{' (final)' if final else ''} | {r['train_loss']:.4f} | {r['test_loss']:.4f} | "
+                    + (f"**{acc}**" if final else acc) + " |")
+    return "\n" + "\n".join(rows) + f"\n\nFrom `{res.shown(run, 'metrics.jsonl')}`.\n"
+
+
+def table_per_class(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = res.json(run, "summary.json")
+    if s is None or "per_class_accuracy" not in s:
+        return None
+    names = list(s["per_class_accuracy"])
+    other = res.json(compare, "summary.json") if compare else None
+    other_acc = (other or {}).get("per_class_accuracy", {})
+    head = "| class | accuracy |" + (f" chapter {compare[:2]} |" if other_acc else "") + " most often mistaken for (of 1,000) |"
+    rows = [head, "|---|---|" + ("---|" if other_acc else "") + "---|"]
+    order = sorted(range(len(names)), key=lambda i: -s["per_class_accuracy"][names[i]])
+    for i in order:
+        row = s["confusion"][i]
+        j = max((k for k in range(len(row)) if k != i), key=lambda k: row[k])
+        cells = [names[i], f"{100 * s['per_class_accuracy'][names[i]]:.1f}%"]
+        if other_acc:
+            cells.append(f"{100 * other_acc[names[i]]:.1f}%" if names[i] in other_acc else "")
+        cells.append(f"{names[j]} ({row[j]})")
+        rows.append("| " + " | ".join(cells) + " |")
+    source = f"`{res.shown(run, 'summary.json')}`" + (f" and `{res.shown(compare, 'summary.json')}`" if other_acc else "")
+    return "\n" + "\n".join(rows) + f"\n\nFrom {source}.\n"
+
+
+TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class}
 
 
 def table_block(res: Results, chapter: str, spec: str) -> str:
+    """`NAME`, `VARIANT NAME` (the run CHAPTER-VARIANT), either followed by `vs RUN` (a column of RUN)."""
     words = spec.split()
+    compare = None
+    if len(words) >= 3 and words[-2] == "vs":
+        compare, words = words[-1], words[:-2]
     if len(words) == 2 and words[0] not in TABLES:
         run, name = f"{chapter}-{words[0]}", words[1]
     elif len(words) == 1:
@@ -467,7 +509,7 @@ def table_block(res: Results, chapter: str, spec: str) -> str:
         raise ValueError(f"table placeholder '{spec}': expected NAME or VARIANT NAME")
     if name not in TABLES:
         raise ValueError(f"unknown table '{name}' (known: {', '.join(sorted(TABLES))})")
-    return TABLES[name](res, run) or missing(f"The `{name}` table", run)
+    return TABLES[name](res, run, compare) or missing(f"The `{name}` table", run)
 
 
 # --------------------------------------------------------------------------------------
