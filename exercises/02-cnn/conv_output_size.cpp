@@ -5,9 +5,8 @@
 
 namespace ex {
 
-int64_t conv_output_size([[maybe_unused]] int64_t in, [[maybe_unused]] int64_t kernel,
-                         [[maybe_unused]] int64_t stride, [[maybe_unused]] int64_t padding,
-                         [[maybe_unused]] int64_t dilation) {
+int64_t conv_output_size([[maybe_unused]] int64_t in, [[maybe_unused]] int64_t kernel, [[maybe_unused]] int64_t stride,
+                         [[maybe_unused]] int64_t padding, [[maybe_unused]] int64_t dilation) {
   // TODO: first reject the arguments that make no sense (in, kernel, stride or
   // dilation below 1, padding below 0) with a dl::ShapeError naming them.
   // A dilated kernel spans dilation * (kernel - 1) + 1 input positions; if that is

@@ -9,9 +9,9 @@ LinearGrads linear_backward(const dl::Tensor& x, const dl::Tensor& w, const dl::
                          " do not fit: need x (N, in) and w (out, in)");
   const int64_t batch = x.size(0), in = x.size(1), out = w.size(0);
   if (grad_out.shape() != dl::Shape{batch, out})
-    throw dl::ShapeError("linear_backward: grad_out " + dl::to_string(grad_out.shape()) + " is not (N, out) = " +
-                         dl::to_string({batch, out}) + " for x " + dl::to_string(x.shape()) + " and w " +
-                         dl::to_string(w.shape()));
+    throw dl::ShapeError("linear_backward: grad_out " + dl::to_string(grad_out.shape()) +
+                         " is not (N, out) = " + dl::to_string({batch, out}) + " for x " + dl::to_string(x.shape()) +
+                         " and w " + dl::to_string(w.shape()));
 
   LinearGrads grads{dl::Tensor::zeros({batch, in}), dl::Tensor::zeros({out, in}), dl::Tensor::zeros({out})};
   const float* px = x.data();

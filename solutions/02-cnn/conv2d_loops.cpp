@@ -7,8 +7,8 @@ namespace ex {
 
 dl::Tensor conv2d_loops(const dl::Tensor& x, const dl::Tensor& weight, const dl::Tensor& bias, int64_t stride,
                         int64_t padding) {
-  const std::string shapes = "x " + dl::to_string(x.shape()) + ", weight " + dl::to_string(weight.shape()) +
-                             ", bias " + dl::to_string(bias.shape());
+  const std::string shapes = "x " + dl::to_string(x.shape()) + ", weight " + dl::to_string(weight.shape()) + ", bias " +
+                             dl::to_string(bias.shape());
   if (x.dim() != 4 || weight.dim() != 4 || weight.size(2) != weight.size(3))
     throw dl::ShapeError("conv2d_loops: " + shapes + ": need x (N, C, H, W) and weight (O, C, K, K)");
   if (weight.size(1) != x.size(1))
@@ -17,8 +17,8 @@ dl::Tensor conv2d_loops(const dl::Tensor& x, const dl::Tensor& weight, const dl:
   if (bias.shape() != dl::Shape{weight.size(0)})
     throw dl::ShapeError("conv2d_loops: " + shapes + ": need one bias per output channel");
   if (stride < 1 || padding < 0)
-    throw dl::ShapeError("conv2d_loops: stride " + std::to_string(stride) + " and padding " +
-                         std::to_string(padding) + ": need stride >= 1 and padding >= 0");
+    throw dl::ShapeError("conv2d_loops: stride " + std::to_string(stride) + " and padding " + std::to_string(padding) +
+                         ": need stride >= 1 and padding >= 0");
 
   const int64_t batch = x.size(0), channels = x.size(1), height = x.size(2), width = x.size(3);
   const int64_t out_channels = weight.size(0), k = weight.size(2);

@@ -6,8 +6,7 @@
 namespace ex {
 
 dl::Tensor im2col(const dl::Tensor& image, int64_t kernel, int64_t stride, int64_t padding) {
-  if (image.dim() != 3)
-    throw dl::ShapeError("im2col: image " + dl::to_string(image.shape()) + " is not (C, H, W)");
+  if (image.dim() != 3) throw dl::ShapeError("im2col: image " + dl::to_string(image.shape()) + " is not (C, H, W)");
   const int64_t channels = image.size(0), height = image.size(1), width = image.size(2);
   if (kernel < 1 || stride < 1 || padding < 0 || kernel > height + 2 * padding || kernel > width + 2 * padding)
     throw dl::ShapeError("im2col: image " + dl::to_string(image.shape()) + " with kernel " + std::to_string(kernel) +

@@ -50,12 +50,12 @@ TEST_CASE("linear_backward: every gradient matches finite differences", "[linear
   const dl::Tensor b = test::random_tensor({3}, 23);
   const dl::Tensor g = test::random_tensor({4, 3}, 24);
   const ex::LinearGrads grads = ex::linear_backward(x, w, g);
-  CHECK(test::max_abs_diff(grads.dx,
-                           test::numeric_gradient([&](const dl::Tensor& t) { return dl::linear(t, w, b); }, x, g)) < 1e-3);
-  CHECK(test::max_abs_diff(grads.dw,
-                           test::numeric_gradient([&](const dl::Tensor& t) { return dl::linear(x, t, b); }, w, g)) < 1e-3);
-  CHECK(test::max_abs_diff(grads.db,
-                           test::numeric_gradient([&](const dl::Tensor& t) { return dl::linear(x, w, t); }, b, g)) < 1e-3);
+  CHECK(test::max_abs_diff(
+            grads.dx, test::numeric_gradient([&](const dl::Tensor& t) { return dl::linear(t, w, b); }, x, g)) < 1e-3);
+  CHECK(test::max_abs_diff(
+            grads.dw, test::numeric_gradient([&](const dl::Tensor& t) { return dl::linear(x, t, b); }, w, g)) < 1e-3);
+  CHECK(test::max_abs_diff(
+            grads.db, test::numeric_gradient([&](const dl::Tensor& t) { return dl::linear(x, w, t); }, b, g)) < 1e-3);
 }
 
 TEST_CASE("linear_backward: leaves its inputs unchanged and returns fresh tensors", "[linear_backward]") {

@@ -62,9 +62,9 @@ TEST_CASE("softmax_cross_entropy: the gradient matches finite differences of the
 
 TEST_CASE("softmax_cross_entropy: logits in the thousands give a finite, exact loss and gradient",
           "[softmax_cross_entropy]") {
-  const dl::Tensor logits = dl::Tensor::from_data({4, 3}, {1000.0f, 1001.0f, 1002.0f,   //
-                                                           -1000.0f, 0.0f, 1000.0f,     //
-                                                           5000.0f, 5000.0f, 5000.0f,   //
+  const dl::Tensor logits = dl::Tensor::from_data({4, 3}, {1000.0f, 1001.0f, 1002.0f,  //
+                                                           -1000.0f, 0.0f, 1000.0f,    //
+                                                           5000.0f, 5000.0f, 5000.0f,  //
                                                            -1000.0f, 0.0f, 1000.0f});
   const std::vector<int> targets{0, 0, 2, 2};
   const ex::LossAndGrad out = ex::softmax_cross_entropy(logits, targets);
@@ -73,10 +73,12 @@ TEST_CASE("softmax_cross_entropy: logits in the thousands give a finite, exact l
   const double want = (row_loss({0, 1, 2}, 0) + 2000.0 + std::log(3.0) + 0.0) / 4.0;
   CHECK(out.loss == Approx(want).epsilon(1e-5));
   const double e1 = std::exp(1.0), e2 = std::exp(2.0), z = 1.0 + e1 + e2;
-  const std::vector<double> grad{(1.0 / z - 1.0) / 4, e1 / z / 4, e2 / z / 4,  //
-                                 -0.25, 0.0, 0.25,                                //
-                                 1.0 / 12, 1.0 / 12, -2.0 / 12,                   //
-                                 0.0, 0.0, 0.0};
+  // clang-format off
+  const std::vector<double> grad{(1.0 / z - 1.0) / 4, e1 / z / 4, e2 / z / 4,
+                                 -0.25,               0.0,        0.25,
+                                 1.0 / 12,            1.0 / 12,   -2.0 / 12,
+                                 0.0,                 0.0,        0.0};
+  // clang-format on
   REQUIRE(out.dlogits.shape() == logits.shape());
   for (int64_t i = 0; i < out.dlogits.numel(); ++i) CHECK(std::isfinite(out.dlogits.at(i)));
   CHECK(test::max_abs_diff(out.dlogits, grad) < 1e-6);

@@ -34,8 +34,7 @@ TEST_CASE("conv2d_loops: padding 1 reads zeros outside the image", "[conv2d_loop
   CHECK(y.at(5) == 37.5f);  // (1, 1) is the unpadded (0, 0)
 }
 
-TEST_CASE("conv2d_loops: matches dl::conv2d on random inputs with strides, paddings and odd shapes",
-          "[conv2d_loops]") {
+TEST_CASE("conv2d_loops: matches dl::conv2d on random inputs with strides, paddings and odd shapes", "[conv2d_loops]") {
   struct Case {
     int64_t n, c, h, w, o, k, stride, padding;
   };

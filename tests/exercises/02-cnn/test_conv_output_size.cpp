@@ -3,18 +3,18 @@
 #include "exercise_support.hpp"
 
 TEST_CASE("conv_output_size: sizes of common layers, computed by hand", "[conv_output_size]") {
-  CHECK(ex::conv_output_size(28, 3, 1, 0, 1) == 26);   // valid 3x3
-  CHECK(ex::conv_output_size(28, 3, 1, 1, 1) == 28);   // same 3x3
-  CHECK(ex::conv_output_size(28, 2, 2, 0, 1) == 14);   // 2x2 pool
-  CHECK(ex::conv_output_size(224, 7, 2, 3, 1) == 112); // ResNet's stem
+  CHECK(ex::conv_output_size(28, 3, 1, 0, 1) == 26);    // valid 3x3
+  CHECK(ex::conv_output_size(28, 3, 1, 1, 1) == 28);    // same 3x3
+  CHECK(ex::conv_output_size(28, 2, 2, 0, 1) == 14);    // 2x2 pool
+  CHECK(ex::conv_output_size(224, 7, 2, 3, 1) == 112);  // ResNet's stem
   CHECK(ex::conv_output_size(7, 3, 2, 0, 1) == 3);
-  CHECK(ex::conv_output_size(6, 3, 2, 0, 1) == 2);     // the last column is never reached: floor
-  CHECK(ex::conv_output_size(32, 3, 1, 2, 2) == 32);   // dilation 2 spans 5
-  CHECK(ex::conv_output_size(10, 3, 1, 0, 3) == 4);    // dilation 3 spans 7
-  CHECK(ex::conv_output_size(5, 5, 1, 0, 1) == 1);     // the kernel covers the whole input
+  CHECK(ex::conv_output_size(6, 3, 2, 0, 1) == 2);    // the last column is never reached: floor
+  CHECK(ex::conv_output_size(32, 3, 1, 2, 2) == 32);  // dilation 2 spans 5
+  CHECK(ex::conv_output_size(10, 3, 1, 0, 3) == 4);   // dilation 3 spans 7
+  CHECK(ex::conv_output_size(5, 5, 1, 0, 1) == 1);    // the kernel covers the whole input
   CHECK(ex::conv_output_size(1, 1, 1, 0, 1) == 1);
-  CHECK(ex::conv_output_size(5, 1, 10, 0, 1) == 1);    // a stride longer than the input
-  CHECK(ex::conv_output_size(1, 3, 1, 1, 1) == 1);     // padding alone makes room
+  CHECK(ex::conv_output_size(5, 1, 10, 0, 1) == 1);  // a stride longer than the input
+  CHECK(ex::conv_output_size(1, 3, 1, 1, 1) == 1);   // padding alone makes room
 }
 
 TEST_CASE("conv_output_size: agrees with the library's formula over a grid of arguments", "[conv_output_size]") {

@@ -100,8 +100,8 @@ TEST_CASE("im2col: the reshaped weights times the matrix is dl::conv2d", "[im2co
     REQUIRE(col.dim() == 2);
     REQUIRE(col.size(0) == g.c * g.kernel * g.kernel);
     const dl::Tensor product = dl::matmul(weight.reshape({out_channels, g.c * g.kernel * g.kernel}), col);
-    const dl::Tensor conv = dl::conv2d(image.reshape({1, g.c, g.h, g.w}), weight, {},
-                                       {.stride = g.stride, .padding = g.padding});
+    const dl::Tensor conv =
+        dl::conv2d(image.reshape({1, g.c, g.h, g.w}), weight, {}, {.stride = g.stride, .padding = g.padding});
     REQUIRE(product.numel() == conv.numel());
     CHECK(test::max_scaled_diff(product, conv.reshape(product.shape())) < 1e-4f);
   }
