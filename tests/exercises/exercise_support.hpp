@@ -41,4 +41,18 @@ inline dl::Tensor random_tensor(const dl::Shape& shape, uint64_t seed, float sca
   return dl::Tensor::randn(shape, gen) * scale;
 }
 
+/// Random weights of a recurrent cell, `gates` blocks of H rows each (1 for an RNN, 4 for
+/// an LSTM), drawn N(0, 0.25) from seeds `seed` to `seed + 3`.
+struct RandomCell {
+  dl::Tensor w_ih;  ///< (gates H, I)
+  dl::Tensor w_hh;  ///< (gates H, H)
+  dl::Tensor b_ih;  ///< (gates H)
+  dl::Tensor b_hh;  ///< (gates H)
+};
+
+inline RandomCell random_cell(int64_t in, int64_t hidden, int64_t gates, uint64_t seed) {
+  return {random_tensor({gates * hidden, in}, seed, 0.5f), random_tensor({gates * hidden, hidden}, seed + 1, 0.5f),
+          random_tensor({gates * hidden}, seed + 2, 0.5f), random_tensor({gates * hidden}, seed + 3, 0.5f)};
+}
+
 }  // namespace test
