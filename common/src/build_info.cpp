@@ -5,6 +5,7 @@
 #include <ctime>
 #include <string>
 
+#include "dl/eigen.hpp"  // detail::blas_name
 #include "dl/util.hpp"
 #include "dl_build_info.hpp"  // DL_GIT_COMMIT, written by cmake/BuildInfo.cmake
 
@@ -41,6 +42,7 @@ Json build_info() {
   info["compiler"] = compiler();
   info["eigen"] = std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                   std::to_string(EIGEN_MINOR_VERSION);
+  info["blas"] = detail::blas_name();
   info["date"] = utc_now();
   return info;
 }

@@ -1,6 +1,8 @@
 // Tensor construction, element access, printing, and the random number generator.
 #include "dl/tensor.hpp"
 
+#include "dl/eigen.hpp"  // detail::blas_set_threads
+
 #include <omp.h>
 
 #include <Eigen/Core>
@@ -72,6 +74,7 @@ void set_num_threads(int threads) {
   threads = std::max(1, threads);
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
+  detail::blas_set_threads(threads);
 }
 
 int num_threads() { return Eigen::nbThreads(); }

@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <string>
 
 #include "dl/autograd.hpp"
 #include "dl/tensor.hpp"
@@ -46,6 +47,45 @@ class SingleThreadedEigen {
   int saved_;
 };
 
+namespace detail {
+
+#if DL_HAVE_BLAS
+/// C = A B + beta C through the optimised BLAS (row-major; A is m x k, B is k x n
+/// after the optional transposes). Defined in blas.cpp, the only file that sees cblas.h.
+void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+#endif
+
+/// Sets the BLAS's thread count (nothing without a BLAS).
+void blas_set_threads(int threads);
+
+/// The BLAS behind `gemm` and the kernels it chose: "OpenBLAS 0.3.21 (SkylakeX kernels, OpenMP)",
+/// or "none (Eigen's own GEMM)".
+std::string blas_name();
+
+/// A matrix expression as BLAS sees it: a pointer, a leading dimension, and whether
+/// the memory holds the matrix's transpose. `data` is null for expressions that are
+/// not plain strided memory (a scaled matrix, a sum), which then go to Eigen.
+struct BlasOperand {
+  const float* data = nullptr;
+  int64_t ld = 0;
+  bool trans = false;
+};
+
+/// The BLAS view of `x`, or an empty operand when `x` is not plain strided memory.
+template <class X>
+BlasOperand blas_operand(const X& x) {
+  if constexpr (static_cast<bool>(X::Flags & Eigen::DirectAccessBit)) {
+    if (x.innerStride() != 1) return {};
+    // A column-major view of row-major memory (a transpose) is that memory's transpose.
+    return {x.data(), static_cast<int64_t>(x.outerStride()), !X::IsRowMajor};
+  } else {
+    return {};
+  }
+}
+
+}  // namespace detail
+
 /// How `gemm` stores a product.
 enum class Write {
   assign,  ///< dst = lhs * rhs
@@ -61,9 +101,24 @@ inline constexpr double kParallelGemmFlops = 1 << 23;
 /// GEMM on its block. Eigen's own parallel GEMM makes threads spin-wait for each
 /// other inside every product, which stalls badly when another process holds a
 /// core; here threads meet only once, at the end.
+///
+/// When the library is built on OpenBLAS (`DL_HAVE_BLAS`, see `detail::blas_name`),
+/// products of plain matrices and their transposes go to its SGEMM instead, whose
+/// AVX-512 kernels are faster than Eigen's; OpenBLAS runs on one thread when called
+/// inside a parallel region.
 template <class Lhs, class Rhs>
 void gemm(float* dst, const Lhs& lhs, const Rhs& rhs, Write mode = Write::assign) {
   const Eigen::Index m = lhs.rows(), n = rhs.cols(), k = lhs.cols();
+#if DL_HAVE_BLAS
+  if (m > 0 && n > 0 && k > 0) {
+    const detail::BlasOperand a = detail::blas_operand(lhs), b = detail::blas_operand(rhs);
+    if (a.data != nullptr && b.data != nullptr) {
+      detail::blas_sgemm(a.trans, b.trans, m, n, k, a.data, a.ld, b.data, b.ld, mode == Write::add ? 1.0f : 0.0f,
+                         dst, n);
+      return;
+    }
+  }
+#endif
   MatMap out(dst, m, n);
   const auto store = [mode](auto&& target, const auto& product) {
     if (mode == Write::assign)

@@ -1,0 +1,35 @@
+// The optimised BLAS behind dl::gemm when the build found OpenBLAS (DL_HAVE_BLAS=1):
+// the one file that includes its header, so nothing else depends on it.
+#include "dl/eigen.hpp"
+
+#if DL_HAVE_BLAS
+#include <cblas.h>
+#endif
+
+namespace dl::detail {
+
+#if DL_HAVE_BLAS
+
+void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+void blas_set_threads(int threads) { openblas_set_num_threads(threads); }
+
+std::string blas_name() {
+  return std::string("OpenBLAS ") + OPENBLAS_VERSION + " (" + openblas_get_corename() + " kernels, " +
+         (openblas_get_parallel() == 2 ? "OpenMP" : openblas_get_parallel() == 1 ? "pthreads" : "serial") + ")";
+}
+
+#else
+
+void blas_set_threads(int) {}
+
+std::string blas_name() { return "none (Eigen's own GEMM)"; }
+
+#endif
+
+}  // namespace dl::detail
