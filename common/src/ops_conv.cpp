@@ -121,7 +121,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     float* col_b = col.data() + b * k * p;
     im2col(x.data() + b * image, g, col_b, p);
     MatMap y(out.data() + b * out_channels * p, out_channels, p);
-    y.noalias() = w * ConstMatMap(col_b, k, p);
+    gemm(y.data(), w, ConstMatMap(col_b, k, p));
     if (bias.defined()) y.colwise() += Eigen::Map<const Eigen::VectorXf>(bias.data(), out_channels);
   }
 
@@ -141,9 +141,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
 #pragma omp for schedule(static)
       for (int64_t b = 0; b < g.batch; ++b) {
         const ConstMatMap dy(dout.data() + b * out_channels * p, out_channels, p);
-        if (want_w) partial[static_cast<size_t>(t)].noalias() += dy * ConstMatMap(col.data() + b * k * p, k, p).transpose();
+        if (want_w)
+          gemm(partial[static_cast<size_t>(t)].data(), dy, ConstMatMap(col.data() + b * k * p, k, p).transpose(),
+               Write::add);
         if (want_x) {
-          as_matrix(dcol, k, p).noalias() = w.transpose() * dy;
+          gemm(dcol.data(), w.transpose(), dy);
           col2im(dcol.data(), g, p, dx + b * image);
         }
       }

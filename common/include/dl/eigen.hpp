@@ -54,6 +54,10 @@ namespace detail {
 /// after the optional transposes). Defined in blas.cpp, the only file that sees cblas.h.
 void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                 const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+/// True when `gemm` should use the BLAS: its kernels match the CPU (an AVX-512 CPU
+/// whose OpenBLAS was forced to AVX2 kernels by OPENBLAS_CORETYPE is faster on Eigen).
+bool blas_preferred();
 #endif
 
 /// Sets the BLAS's thread count (nothing without a BLAS).
@@ -110,7 +114,7 @@ template <class Lhs, class Rhs>
 void gemm(float* dst, const Lhs& lhs, const Rhs& rhs, Write mode = Write::assign) {
   const Eigen::Index m = lhs.rows(), n = rhs.cols(), k = lhs.cols();
 #if DL_HAVE_BLAS
-  if (m > 0 && n > 0 && k > 0) {
+  if (m > 0 && n > 0 && k > 0 && detail::blas_preferred()) {
     const detail::BlasOperand a = detail::blas_operand(lhs), b = detail::blas_operand(rhs);
     if (a.data != nullptr && b.data != nullptr) {
       detail::blas_sgemm(a.trans, b.trans, m, n, k, a.data, a.ld, b.data, b.ld, mode == Write::add ? 1.0f : 0.0f,
