@@ -32,21 +32,32 @@ bool avx512_kernels() {
   return core == "skylakex" || core == "cooperlake" || core == "sapphirerapids";
 }
 
+bool eigen_requested() {
+  const char* gemm = std::getenv("DL_GEMM");
+  return gemm != nullptr && std::string(gemm) == "eigen";
+}
+
 }  // namespace
 
 // OPENBLAS_CORETYPE=Haswell on an AVX-512 machine makes OpenBLAS use its AVX2
 // kernels, which are slower than Eigen's AVX-512 GEMM (measured here: 183 against
-// 221 GFLOP/s at 1024); products then stay on Eigen.
+// 221 GFLOP/s at 1024); products then stay on Eigen. DL_GEMM=eigen asks for Eigen
+// outright: the tests run that way too, so the Eigen path stays tested.
 bool blas_preferred() {
-  static const bool preferred = avx512_kernels() || !__builtin_cpu_supports("avx512f");
+  static const bool preferred = !eigen_requested() && (avx512_kernels() || !__builtin_cpu_supports("avx512f"));
   return preferred;
 }
 
 std::string blas_name() {
-  std::string name = std::string("OpenBLAS ") + OPENBLAS_VERSION + " (" + openblas_get_corename() + " kernels, " +
+  std::string version = OPENBLAS_VERSION;  // " OpenBLAS 0.3.21 "
+  version.erase(0, version.find_first_not_of(' '));
+  version.erase(version.find_last_not_of(' ') + 1);
+  std::string name = version + " (" + openblas_get_corename() + " kernels, " +
                      (openblas_get_parallel() == 2 ? "OpenMP" : openblas_get_parallel() == 1 ? "pthreads" : "serial") +
                      ")";
-  if (!blas_preferred())
+  if (eigen_requested())
+    name += ", not used: DL_GEMM=eigen";
+  else if (!blas_preferred())
     name += ", not used: its kernels are slower than Eigen's on this AVX-512 CPU (OPENBLAS_CORETYPE="
             + std::string(std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "?") + ")";
   return name;
@@ -55,6 +66,8 @@ std::string blas_name() {
 #else
 
 void blas_set_threads(int) {}
+
+bool blas_preferred() { return false; }
 
 std::string blas_name() { return "none (Eigen's own GEMM)"; }
 

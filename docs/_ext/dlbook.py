@@ -67,7 +67,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER = re.compile(r"<!--\s*(results|plot|table|api|chapters|exercises)\s*:\s*(.*?)\s*-->")
+PLACEHOLDER = re.compile(r"<!--\s*(results|plot|table|api|chapters|exercises|performance)\s*:\s*(.*?)\s*-->")
 CHAPTER_DOC = re.compile(r"^chapters/([^/]+)/lesson$")
 
 
@@ -650,6 +650,57 @@ def exercises_block(app: Sphinx, chapter: str | None, spec: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# The Performance page, from the last `./book bench --compare torch`
+# (build/results/bench/compare_torch.json).
+
+COMPARE_RUN, COMPARE_FILE = "bench", "compare_torch.json"
+
+
+def performance_block(res: Results, spec: str) -> str:
+    data = res.json(COMPARE_RUN, COMPARE_FILE)
+    if data is None:
+        return (
+            "\n```{admonition} Not measured yet\n:class: note\n\n"
+            "The comparison appears here once `build/results/bench/compare_torch.json` exists: run "
+            "`./book deps --optional` (installs PyTorch), then `./book bench --compare torch`, then `./book docs`.\n```\n"
+        )
+    if spec == "table":
+        rows = ["| row | what it measures | ours (ms) | PyTorch (ms) | ours / PyTorch |", "|---|---|---|---|---|"]
+        for r in data["rows"]:
+            rows.append(f"| `{r['name']}` | {r.get('what', '')} | {r['ours_ms']:.3f} | {r['torch_ms']:.3f} | "
+                        f"**{r['ratio']:.2f}** |")
+        m = data.get("machine", {})
+        return ("\n" + "\n".join(rows) + "\n\n"
+                f"Median of {data.get('rounds', '?')} interleaved rounds on {data['threads']} threads, "
+                f"{m.get('cpu', 'unknown CPU')} ({m.get('cores', '?')} cores), {data.get('date', '')}. "
+                f"Ours: {data.get('ours_blas', 'unknown')}. PyTorch {data['torch_version']}: {data['torch_blas']}. "
+                f"From `{res.shown(COMPARE_RUN, COMPARE_FILE)}`.\n")
+    if spec == "chart":
+        out = res.gen / "performance" / "compare.png"
+
+        def draw(path: Path):
+            plt = _plt()
+            names = [r["name"] for r in data["rows"]]
+            ratios = [r["ratio"] for r in data["rows"]]
+            fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.2))
+            colors = ["#2a9d8f" if v <= 1 else "#e76f51" for v in ratios]
+            ax.barh(names[::-1], ratios[::-1], color=colors[::-1])
+            ax.axvline(1.0, color="black", linewidth=1)
+            for y, v in enumerate(ratios[::-1]):
+                ax.text(v, y, f" {v:.2f}", va="center", fontsize=9)
+            ax.set_xlabel("time ours / time PyTorch (below 1: we are faster)")
+            ax.set_xlim(0, max(1.2, max(ratios) * 1.15))
+            fig.tight_layout()
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        draw(out)
+        return f"\n```{{image}} /_generated/performance/compare.png\n:alt: ours/PyTorch time per row\n```\n"
+    raise ValueError(f"performance placeholder '{spec}': expected 'table' or 'chart'")
+
+
+# --------------------------------------------------------------------------------------
 # The source-read hook
 
 
@@ -692,6 +743,8 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
                 return chapters_block(app)
             if kind == "exercises":
                 return exercises_block(app, chapter, arg)
+            if kind == "performance":
+                return performance_block(res, arg)
             if chapter is None:
                 raise ValueError(f"'{kind}' placeholders only work in chapters/*/lesson.md")
             if kind == "results":

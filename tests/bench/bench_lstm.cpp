@@ -3,6 +3,8 @@
 // training step of the character language model. Tokens/s = characters predicted per second.
 #include <benchmark/benchmark.h>
 
+#include "bench_support.hpp"
+
 #include <vector>
 
 #include "charlm.hpp"
@@ -70,6 +72,7 @@ void BM_CharLMTrainStep(benchmark::State& state) {
     benchmark::DoNotOptimize(loss);
   }
   state.SetItemsProcessed(state.iterations() * kSteps * kBatch);
+  bench::report_memory(state);
 }
 
 }  // namespace

@@ -3,11 +3,19 @@
 
 #include <benchmark/benchmark.h>
 
+#include <dl/memory.hpp>
 #include <dl/nn.hpp>
 #include <dl/optim.hpp>
 #include <vector>
 
 namespace bench {
+
+/// Reports the process's resident memory and the allocator's bytes in use after
+/// the timed steps: a training step's footprint, flat when buffers are reused.
+inline void report_memory(benchmark::State& state) {
+  state.counters["rss_MiB"] = static_cast<double>(dl::memory::resident_bytes()) / (1 << 20);
+  state.counters["tensors_MiB"] = static_cast<double>(dl::memory::stats().in_use_bytes + dl::memory::stats().cached_bytes) / (1 << 20);
+}
 
 /// Times forward, cross-entropy, backward and an Adam step of `model` on one fixed
 /// batch of `batch` random inputs with `features` values each.
@@ -24,6 +32,7 @@ inline void train_step(benchmark::State& state, dl::nn::Module& model, int64_t b
     benchmark::DoNotOptimize(loss.item());
   }
   state.SetItemsProcessed(state.iterations() * batch);
+  report_memory(state);
 }
 
 }  // namespace bench

@@ -4,10 +4,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "dl/eigen.hpp"
+#include "dl/ops.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -344,4 +348,29 @@ TEST_CASE("build_info: names the commit, compiler, Eigen version and the UTC dat
   CHECK(date[4] == '-');
   CHECK(date[10] == 'T');
   CHECK(date.back() == 'Z');
+}
+
+TEST_CASE("blas: the library names the GEMM it runs on, and DL_GEMM=eigen switches the BLAS off", "[util]") {
+  const std::string name = dl::detail::blas_name();
+  INFO("blas_name() = " << name);
+  const char* gemm = std::getenv("DL_GEMM");
+  if (gemm != nullptr && std::string(gemm) == "eigen") {
+    CHECK(!dl::detail::blas_preferred());
+    CHECK((name.find("DL_GEMM=eigen") != std::string::npos || name.find("Eigen's own GEMM") != std::string::npos));
+  } else if (DL_HAVE_BLAS) {
+    CHECK(name.find("OpenBLAS") != std::string::npos);
+  } else {
+    CHECK(name == "none (Eigen's own GEMM)");
+  }
+  // Either way the product is right: a 70x50 times 50x90 product against a triple loop.
+  const dl::Tensor a = dl::Tensor::randn({70, 50}), b = dl::Tensor::randn({50, 90});
+  const dl::Tensor c = dl::matmul(a, b);
+  float worst = 0;
+  for (int64_t i = 0; i < 70; ++i)
+    for (int64_t j = 0; j < 90; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < 50; ++k) s += double(a.at(i * 50 + k)) * b.at(k * 90 + j);
+      worst = std::max(worst, static_cast<float>(std::abs(s - c.at(i * 90 + j))));
+    }
+  CHECK(worst < 1e-4f);
 }

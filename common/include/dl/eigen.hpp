@@ -55,10 +55,12 @@ namespace detail {
 void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                 const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
-/// True when `gemm` should use the BLAS: its kernels match the CPU (an AVX-512 CPU
-/// whose OpenBLAS was forced to AVX2 kernels by OPENBLAS_CORETYPE is faster on Eigen).
-bool blas_preferred();
 #endif
+
+/// True when `gemm` should use the BLAS: there is one, DL_GEMM=eigen does not switch it
+/// off, and its kernels match the CPU (an AVX-512 CPU whose OpenBLAS was forced to AVX2
+/// kernels by OPENBLAS_CORETYPE is faster on Eigen).
+bool blas_preferred();
 
 /// Sets the BLAS's thread count (nothing without a BLAS).
 void blas_set_threads(int threads);

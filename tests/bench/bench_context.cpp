@@ -1,0 +1,15 @@
+// Linked into every benchmark: records in the report's context which BLAS the
+// library's matrix products ran on (./book bench --compare torch prints it).
+#include <benchmark/benchmark.h>
+
+#include "dl/eigen.hpp"
+
+namespace {
+
+const bool registered = [] {
+  benchmark::AddCustomContext("dl_blas", dl::detail::blas_name());
+  benchmark::AddCustomContext("dl_threads", std::to_string(dl::num_threads()));
+  return true;
+}();
+
+}  // namespace
