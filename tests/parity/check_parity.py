@@ -320,6 +320,9 @@ def main():
 
     torch.set_num_threads(2)
     if args.dump:
+        if not os.access(args.dump, os.X_OK):
+            print(f"FAILED: {args.dump} is not an executable; build it first (cmake --build build --target parity_dump)")
+            return 1
         os.makedirs(args.dir, exist_ok=True)
         for name in os.listdir(args.dir):  # a case removed from the dumper must not be checked from an old file
             if name.endswith(".safetensors"):
