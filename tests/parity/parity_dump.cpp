@@ -1,0 +1,349 @@
+// Numerical parity with PyTorch, the C++ half: runs every case with dl and writes what
+// it computed to DIR/<case>.safetensors, for tests/parity/check_parity.py to redo in
+// PyTorch and compare.
+//
+// Each file holds, under fixed names the script knows:
+//   in.<name>     the inputs (integer ids and class targets stored as floats, exact below 2^24)
+//   <name>        the parameters before any step, under PyTorch's names
+//   out.<name>    the outputs (logits, final states, ...)
+//   loss          the scalar that was back-propagated
+//   grad.<name>   the gradient of the loss with respect to each parameter and differentiable input
+//   adam.<name>   (models) the parameters after one Adam step from the same gradients
+//   sgd.<name>    (models) the parameters after one SGD-with-momentum step
+// and string metadata: the case's kind, its settings, the order of the parameters and
+// the optimisers' hyper-parameters, so that the script reads the configuration from the
+// file instead of keeping a second copy of it.
+//
+// usage: parity_dump DIR [ops|models]   (both groups without the second argument)
+#include <dl/conv.hpp>
+#include <dl/io.hpp>
+#include <dl/nn.hpp>
+#include <dl/ops.hpp>
+#include <dl/optim.hpp>
+#include <dl/rnn.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "charlm.hpp"
+#include "cnn.hpp"
+#include "mlp.hpp"
+
+namespace {
+
+using Meta = std::map<std::string, std::string>;
+
+// The optimisers' settings, written into every model file so the torch side uses the same.
+// lr 1e-2 for Adam makes one step move most weights by about 1e-2, far above float32 noise.
+// Weight decay is non-zero for both so that its term is compared too; SGD's first step
+// with momentum is v = g (PyTorch starts its buffer at the gradient as well), so a single
+// step checks the formula's shape, not the decay of the velocity.
+const dl::optim::AdamOptions kAdam{.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 1e-4f};
+const dl::optim::SGDOptions kSgd{.lr = 0.05f, .momentum = 0.9f, .weight_decay = 1e-4f, .nesterov = false};
+
+std::string fmt(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));  // round-trips a float exactly
+  return buf;
+}
+
+// One case's tensors and metadata, written as one safetensors file.
+struct Dump {
+  dl::NamedTensors tensors;
+  Meta meta;
+  // Stores a copy: later steps change parameters in place.
+  void add(const std::string& name, const dl::Tensor& t) { tensors.emplace_back(name, t.detach().clone()); }
+  void add_ids(const std::string& name, const std::vector<int>& ids, const dl::Shape& shape) {
+    std::vector<float> values(ids.begin(), ids.end());
+    tensors.emplace_back(name, dl::Tensor::from_data(shape, values));
+  }
+  void save(const std::string& dir, const std::string& name) {
+    dl::save_safetensors(dir + "/" + name + ".safetensors", tensors, meta);
+    std::printf("wrote %s/%s.safetensors (%zu tensors)\n", dir.c_str(), name.c_str(), tensors.size());
+  }
+};
+
+// sum(y * r) with a fixed random r: every element of y gets its own upstream gradient,
+// so a wrong element anywhere in a backward shows up (a plain sum would hide permutations).
+dl::Tensor weighted_sum(const dl::Tensor& y, const std::string& name, Dump& d, dl::Generator& gen) {
+  const dl::Tensor r = dl::Tensor::randn(y.shape(), gen);
+  d.add("in." + name, r);
+  return dl::sum(dl::mul(y, r));
+}
+
+std::vector<int> random_ids(int64_t count, int64_t below, dl::Generator& gen) {
+  std::vector<int> ids(static_cast<size_t>(count));
+  for (int& id : ids) id = static_cast<int>(gen.below(static_cast<uint64_t>(below)));
+  return ids;
+}
+
+std::string join_names(const dl::NamedTensors& named) {
+  std::string s;
+  for (const auto& [name, t] : named) s += (s.empty() ? "" : ",") + name;
+  return s;
+}
+
+// ---- op level -------------------------------------------------------------------------
+
+void conv2d_case(const std::string& dir, const std::string& name, int64_t stride, int64_t padding, int64_t dilation,
+                 uint64_t seed) {
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", "conv2d"}, {"stride", std::to_string(stride)}, {"padding", std::to_string(padding)},
+            {"dilation", std::to_string(dilation)}};
+  // Odd sizes and a non-square image so that a transposed height/width would not fit.
+  dl::Tensor x = dl::Tensor::randn({2, 3, 9, 11}, gen).requires_grad_();
+  dl::Tensor w = dl::Tensor::randn({4, 3, 3, 3}, gen).requires_grad_();
+  dl::Tensor b = dl::Tensor::randn({4}, gen).requires_grad_();
+  d.add("in.x", x);
+  d.add("weight", w);
+  d.add("bias", b);
+  const dl::Tensor y = dl::conv2d(x, w, b, {.stride = stride, .padding = padding, .dilation = dilation});
+  d.add("out.y", y);
+  const dl::Tensor loss = weighted_sum(y, "r", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.x", x.grad());
+  d.add("grad.weight", w.grad());
+  d.add("grad.bias", b.grad());
+  d.meta["params"] = "weight,bias";
+  d.save(dir, name);
+}
+
+void max_pool2d_case(const std::string& dir, const std::string& name, int64_t kernel, int64_t stride, int64_t padding,
+                     uint64_t seed) {
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", "max_pool2d"}, {"kernel", std::to_string(kernel)}, {"stride", std::to_string(stride)},
+            {"padding", std::to_string(padding)}};
+  // Continuous random values: no ties, so "the first arg-max" and PyTorch's choice agree.
+  dl::Tensor x = dl::Tensor::randn({2, 3, 10, 9}, gen).requires_grad_();
+  d.add("in.x", x);
+  const dl::Tensor y = dl::max_pool2d(x, kernel, stride, padding);
+  d.add("out.y", y);
+  const dl::Tensor loss = weighted_sum(y, "r", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.x", x.grad());
+  d.meta["params"] = "";
+  d.save(dir, name);
+}
+
+// A 2-layer LSTM or GRU stack from a non-zero initial state that requires grad, so the
+// gradients reaching h0 (and c0) through both layers are compared too.
+void recurrent_case(const std::string& dir, const std::string& name, bool lstm, uint64_t seed) {
+  constexpr int64_t kSteps = 7, kBatch = 3, kInput = 5, kHidden = 6, kLayers = 2;
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", lstm ? "lstm" : "gru"}, {"input_size", std::to_string(kInput)},
+            {"hidden_size", std::to_string(kHidden)}, {"num_layers", std::to_string(kLayers)}};
+  const dl::nn::RecurrentOptions options{.num_layers = kLayers};
+  std::unique_ptr<dl::nn::Recurrent> module;
+  if (lstm)
+    module = std::make_unique<dl::nn::LSTM>(kInput, kHidden, options, gen);
+  else
+    module = std::make_unique<dl::nn::GRU>(kInput, kHidden, options, gen);
+  const dl::NamedTensors params = module->named_parameters();
+  for (const auto& [pname, p] : params) d.add(pname, p);
+  d.meta["params"] = join_names(params);
+
+  dl::Tensor x = dl::Tensor::randn({kSteps, kBatch, kInput}, gen).requires_grad_();
+  dl::Tensor h0 = (dl::Tensor::randn({kLayers, kBatch, kHidden}, gen) * 0.5f).detach().requires_grad_();
+  dl::Tensor c0 = (dl::Tensor::randn({kLayers, kBatch, kHidden}, gen) * 0.5f).detach().requires_grad_();
+  d.add("in.x", x);
+  d.add("in.h0", h0);
+  if (lstm) d.add("in.c0", c0);
+  const dl::nn::RecurrentOutput r = module->run(x, h0, lstm ? c0 : dl::Tensor());
+  d.add("out.output", r.output);
+  d.add("out.h_n", r.h_n);
+  if (lstm) d.add("out.c_n", r.c_n);
+  // The loss reads the outputs at every step and both final states, so the gradient
+  // enters the stack at every step and through the last state of each layer.
+  dl::Tensor loss = weighted_sum(r.output, "r_output", d, gen) + weighted_sum(r.h_n, "r_h_n", d, gen);
+  if (lstm) loss = loss + weighted_sum(r.c_n, "r_c_n", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  for (const auto& [pname, p] : params) d.add("grad." + pname, p.grad());
+  d.add("grad.x", x.grad());
+  d.add("grad.h0", h0.grad());
+  if (lstm) d.add("grad.c0", c0.grad());
+  d.save(dir, name);
+}
+
+void cross_entropy_case(const std::string& dir, const std::string& name, float smoothing, uint64_t seed) {
+  constexpr int64_t kRows = 16, kClasses = 7;
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", "cross_entropy"}, {"label_smoothing", fmt(smoothing)}, {"params", ""}};
+  // Scaled up so that some rows are confident and some targets are badly wrong.
+  dl::Tensor logits = (dl::Tensor::randn({kRows, kClasses}, gen) * 3.0f).detach().requires_grad_();
+  const std::vector<int> targets = random_ids(kRows, kClasses, gen);
+  d.add("in.logits", logits);
+  d.add_ids("in.targets", targets, {kRows});
+  const dl::Tensor loss = dl::cross_entropy(logits, targets, smoothing);
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.logits", logits.grad());
+  d.save(dir, name);
+}
+
+// ---- chapter models -------------------------------------------------------------------
+
+// Runs a model case: `loss_of` does the forward pass (recording its outputs into the
+// dump) and returns the loss. The gradients are recorded, then one Adam step is taken
+// from them; the initial weights are put back and one SGD-momentum step is taken from
+// the same gradients (neither optimiser changes them), so both steps start from exactly
+// the weights and gradients in the file.
+void model_case(const std::string& dir, const std::string& name, dl::nn::Module& model, Dump& d,
+                const std::function<dl::Tensor(Dump&)>& loss_of) {
+  const dl::NamedTensors params = model.named_parameters();
+  dl::NamedTensors initial;
+  for (const auto& [pname, p] : params) {
+    d.add(pname, p);
+    initial.emplace_back(pname, p.detach().clone());
+  }
+  d.meta["params"] = join_names(params);
+  d.meta["adam.lr"] = fmt(kAdam.lr);
+  d.meta["adam.beta1"] = fmt(kAdam.beta1);
+  d.meta["adam.beta2"] = fmt(kAdam.beta2);
+  d.meta["adam.eps"] = fmt(kAdam.eps);
+  d.meta["adam.weight_decay"] = fmt(kAdam.weight_decay);
+  d.meta["sgd.lr"] = fmt(kSgd.lr);
+  d.meta["sgd.momentum"] = fmt(kSgd.momentum);
+  d.meta["sgd.weight_decay"] = fmt(kSgd.weight_decay);
+  d.meta["sgd.nesterov"] = kSgd.nesterov ? "1" : "0";
+
+  model.zero_grad();
+  const dl::Tensor loss = loss_of(d);
+  loss.backward();
+  d.add("loss", loss);
+  for (const auto& [pname, p] : params) d.add("grad." + pname, p.grad());
+  dl::optim::Adam adam(model.parameters(), kAdam);
+  adam.step();
+  for (const auto& [pname, p] : params) d.add("adam." + pname, p);
+
+  model.load_state_dict(initial);  // copies the values in place: the gradients stay attached
+  dl::optim::SGD sgd(model.parameters(), kSgd);
+  sgd.step();
+  for (const auto& [pname, p] : params) d.add("sgd." + pname, p);
+  d.save(dir, name);
+}
+
+void mlp_case(const std::string& dir, uint64_t seed) {
+  constexpr int64_t kBatch = 8;
+  dl::manual_seed(seed);  // the chapter's layers draw their initial weights from the default generator
+  ch01::MLP model;
+  dl::Generator gen(seed + 1);
+  Dump d;
+  d.meta = {{"kind", "mlp"}};
+  // Pixel-like inputs in [0, 1), as the chapter feeds Fashion-MNIST.
+  const dl::Tensor x = dl::Tensor::uniform({kBatch, 784}, 0.0f, 1.0f, gen);
+  const std::vector<int> targets = random_ids(kBatch, 10, gen);
+  d.add("in.x", x);
+  d.add_ids("in.targets", targets, {kBatch});
+  model_case(dir, "mlp", model, d, [&](Dump& out) {
+    const dl::Tensor logits = model(x);
+    out.add("out.logits", logits);
+    return dl::cross_entropy(logits, targets);
+  });
+}
+
+void cnn_case(const std::string& dir, uint64_t seed) {
+  constexpr int64_t kBatch = 4;
+  dl::manual_seed(seed);
+  ch02::CNN model;
+  dl::Generator gen(seed + 1);
+  Dump d;
+  d.meta = {{"kind", "cnn"}};
+  // Flat (B,784) rows, as the chapter's data loader gives them: the model reshapes them itself.
+  const dl::Tensor x = dl::Tensor::uniform({kBatch, 784}, 0.0f, 1.0f, gen);
+  const std::vector<int> targets = random_ids(kBatch, 10, gen);
+  d.add("in.x", x);
+  d.add_ids("in.targets", targets, {kBatch});
+  model_case(dir, "cnn", model, d, [&](Dump& out) {
+    const dl::Tensor logits = model(x);
+    out.add("out.logits", logits);
+    return dl::cross_entropy(logits, targets);
+  });
+}
+
+void charlm_case(const std::string& dir, uint64_t seed) {
+  constexpr int64_t kVocab = 23, kEmbed = 8, kHidden = 16, kSteps = 9, kBatch = 3;
+  dl::manual_seed(seed);
+  ch03::CharLM model(kVocab, kEmbed, kHidden, /*dropout=*/0.0f);  // p = 0: dropout is the identity
+  dl::Generator gen(seed + 1);
+  Dump d;
+  d.meta = {{"kind", "charlm"}, {"vocab", std::to_string(kVocab)}, {"embedding_dim", std::to_string(kEmbed)},
+            {"hidden_size", std::to_string(kHidden)}};
+  const std::vector<int> ids = random_ids(kSteps * kBatch, kVocab, gen);
+  const std::vector<int> targets = random_ids(kSteps * kBatch, kVocab, gen);
+  // A carried-over state, as in truncated BPTT from the second window on (no gradient).
+  const dl::LSTMState state{dl::Tensor::randn({1, kBatch, kHidden}, gen) * 0.5f,
+                            dl::Tensor::randn({1, kBatch, kHidden}, gen) * 0.5f};
+  d.add_ids("in.ids", ids, {kSteps, kBatch});
+  d.add_ids("in.targets", targets, {kSteps * kBatch});
+  d.add("in.h0", state.h);
+  d.add("in.c0", state.c);
+  model_case(dir, "charlm", model, d, [&](Dump& out) {
+    const ch03::CharLM::Output o = model.forward(ids, kSteps, kBatch, state);
+    out.add("out.logits", o.logits);
+    out.add("out.h_n", o.state.h);
+    out.add("out.c_n", o.state.c);
+    // The chapter's train_step loss: the (T, B, V) scores as T*B rows.
+    return dl::cross_entropy(o.logits.reshape({kSteps * kBatch, kVocab}), targets);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string group = argc == 3 ? argv[2] : "";
+  if (argc < 2 || argc > 3 || std::string(argv[1]).empty() || argv[1][0] == '-' ||
+      !(group.empty() || group == "ops" || group == "models")) {
+    std::fprintf(stderr,
+                 "usage: parity_dump DIR [ops|models]\n"
+                 "  writes one .safetensors file per parity case into DIR (both groups by default)\n");
+    return 2;
+  }
+  const std::string dir = argv[1];
+  // The two ctest tests each dump their own group, so they can run in parallel.
+  const bool ops = group != "models", models = group != "ops";
+  try {
+    dl::set_num_threads(2);
+    if (ops) {
+      // (stride, padding, dilation): the plain case, then each setting away from its default,
+      // then all three at once.
+      conv2d_case(dir, "conv2d_s1_p0_d1", 1, 0, 1, 11);
+      conv2d_case(dir, "conv2d_s2_p1_d1", 2, 1, 1, 12);
+      conv2d_case(dir, "conv2d_s1_p2_d2", 1, 2, 2, 13);
+      conv2d_case(dir, "conv2d_s2_p1_d2", 2, 1, 2, 14);
+      conv2d_case(dir, "conv2d_s3_p2_d1", 3, 2, 1, 15);
+      // (kernel, stride, padding): tiling windows (the odd width leaves the last column
+      // out), overlapping windows, overlapping windows over padding, and a window wider
+      // than its stride with as much padding as PyTorch allows (kernel/2).
+      max_pool2d_case(dir, "max_pool2d_k2_s2_p0", 2, 2, 0, 21);
+      max_pool2d_case(dir, "max_pool2d_k3_s1_p0", 3, 1, 0, 22);
+      max_pool2d_case(dir, "max_pool2d_k3_s2_p1", 3, 2, 1, 23);
+      max_pool2d_case(dir, "max_pool2d_k4_s3_p2", 4, 3, 2, 24);
+      recurrent_case(dir, "lstm_2layer", true, 31);
+      recurrent_case(dir, "gru_2layer", false, 32);
+      cross_entropy_case(dir, "cross_entropy_ls0", 0.0f, 41);
+      cross_entropy_case(dir, "cross_entropy_ls0.1", 0.1f, 42);
+      cross_entropy_case(dir, "cross_entropy_ls0.35", 0.35f, 43);
+    }
+    if (models) {
+      mlp_case(dir, 51);
+      cnn_case(dir, 52);
+      charlm_case(dir, 53);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "parity_dump: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
