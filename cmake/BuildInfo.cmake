@@ -12,9 +12,11 @@ if(GIT_FOUND)
   if(rc EQUAL 0 AND head)
     set(commit "${head}")
     # "-dirty" when code or build files differ from the commit; edits to lessons and
-    # other text do not count (they would only cost a relink of every program).
+    # other text do not count (they would only cost a relink of every program), nor
+    # do a learner's exercises (the library does not contain them).
     execute_process(COMMAND "${GIT_EXECUTABLE}" -C "${SOURCE_DIR}" status --porcelain --untracked-files=no
                             -- "*.cpp" "*.hpp" "*.h" "*.cmake" "*CMakeLists.txt" "*CMakePresets.json"
+                            ":(exclude)exercises/*"
                     OUTPUT_VARIABLE changes ERROR_QUIET)
     if(changes)
       string(APPEND commit "-dirty")
