@@ -57,6 +57,7 @@ LossAndGrad softmax_cross_entropy(const dl::Tensor& logits, std::span<const int>
 /// sgd_momentum_step: one step of SGD with momentum, as torch.optim.SGD does it,
 /// in place: g = grad + weight_decay * param; velocity = momentum * velocity + g;
 /// param -= lr * velocity. `velocity` starts at zero before the first step.
+/// Throws dl::ShapeError unless param, grad and velocity have the same shape.
 void sgd_momentum_step(dl::Tensor& param, const dl::Tensor& grad, dl::Tensor& velocity, float lr, float momentum,
                        float weight_decay);
 
@@ -79,13 +80,16 @@ dl::Tensor conv2d_loops(const dl::Tensor& x, const dl::Tensor& weight, const dl:
 /// im2col: unfolds one image (C, H, W) into a matrix (C K K, OH OW) whose column
 /// (oy, ox) holds the K x K patch of every channel that the output pixel (oy, ox)
 /// sees, in the order (c, ky, kx); padding reads as 0. Then
-/// weight.reshape({O, C K K}) times this matrix is the convolution.
+/// weight.reshape({O, C K K}) times this matrix is the convolution. Throws
+/// dl::ShapeError if the image is not 3-D or no window fits.
 dl::Tensor im2col(const dl::Tensor& image, int64_t kernel, int64_t stride, int64_t padding);
 
 /// max_pool2d_backward: dL/dx of a K x K max-pool with the given stride and no
 /// padding, x (N, C, H, W), given dL/dy (`grad_out`, (N, C, OH, OW)). Each output
 /// passes its gradient to the input that was its maximum; on a tie, to the first
 /// one in row-major order of the window (as PyTorch does). Windows may overlap.
+/// Throws dl::ShapeError if x is not 4-D, no window fits, or grad_out's shape is not
+/// the pooled shape.
 dl::Tensor max_pool2d_backward(const dl::Tensor& x, const dl::Tensor& grad_out, int64_t kernel, int64_t stride);
 
 // ---------------------------------------------------------------------------------
@@ -93,6 +97,7 @@ dl::Tensor max_pool2d_backward(const dl::Tensor& x, const dl::Tensor& grad_out, 
 
 /// rnn_cell_step: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh).
 /// x (B, I), h (B, H), W_ih (H, I), W_hh (H, H), biases (H); returns (B, H).
+/// Throws dl::ShapeError when a shape does not fit these.
 dl::Tensor rnn_cell_step(const dl::Tensor& x, const dl::Tensor& h, const dl::Tensor& w_ih, const dl::Tensor& w_hh,
                          const dl::Tensor& b_ih, const dl::Tensor& b_hh);
 
@@ -111,6 +116,7 @@ struct LSTMStep {
 /// [i f g o] = x W_ih^T + b_ih + h W_hh^T + b_hh, each (B, H);
 /// c' = sigmoid(f) c + sigmoid(i) tanh(g);  h' = sigmoid(o) tanh(c').
 /// x (B, I), h and c (B, H), W_ih (4H, I), W_hh (4H, H), biases (4H).
+/// Throws dl::ShapeError when a shape does not fit these.
 LSTMStep lstm_cell_forward(const dl::Tensor& x, const dl::Tensor& h, const dl::Tensor& c, const dl::Tensor& w_ih,
                            const dl::Tensor& w_hh, const dl::Tensor& b_ih, const dl::Tensor& b_hh);
 

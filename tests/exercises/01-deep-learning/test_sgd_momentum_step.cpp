@@ -76,3 +76,11 @@ TEST_CASE("sgd_momentum_step: lr 0 moves nothing but still updates the velocity"
   CHECK(param.to_vector() == std::vector<float>{1.0f, 2.0f, 3.0f});
   CHECK(velocity.to_vector() == std::vector<float>{0.75f, 0.0f, 0.5f});
 }
+
+TEST_CASE("sgd_momentum_step: a grad or velocity of another shape throws a ShapeError", "[sgd_momentum_step]") {
+  dl::Tensor param = dl::Tensor::zeros({2, 3}), velocity = dl::Tensor::zeros({2, 3});
+  CHECK_THROWS_AS(ex::sgd_momentum_step(param, dl::Tensor::zeros({3, 2}), velocity, 0.1f, 0.9f, 0.0f), dl::ShapeError);
+  dl::Tensor short_velocity = dl::Tensor::zeros({6});
+  CHECK_THROWS_AS(ex::sgd_momentum_step(param, dl::Tensor::zeros({2, 3}), short_velocity, 0.1f, 0.9f, 0.0f),
+                  dl::ShapeError);
+}

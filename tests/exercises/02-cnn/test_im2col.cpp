@@ -106,3 +106,9 @@ TEST_CASE("im2col: the reshaped weights times the matrix is dl::conv2d", "[im2co
     CHECK(test::max_scaled_diff(product, conv.reshape(product.shape())) < 1e-4f);
   }
 }
+
+TEST_CASE("im2col: an image that is not 3-D, or too small for the kernel, throws a ShapeError", "[im2col]") {
+  CHECK_THROWS_AS(ex::im2col(dl::Tensor::zeros({1, 2, 5, 5}), 3, 1, 0), dl::ShapeError);
+  CHECK_THROWS_AS(ex::im2col(dl::Tensor::zeros({25}), 3, 1, 0), dl::ShapeError);
+  CHECK_THROWS_AS(ex::im2col(dl::Tensor::zeros({2, 2, 2}), 3, 1, 0), dl::ShapeError);
+}

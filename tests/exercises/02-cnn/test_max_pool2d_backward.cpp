@@ -117,3 +117,10 @@ TEST_CASE("max_pool2d_backward: leaves x and grad_out unchanged", "[max_pool2d_b
   CHECK(x.to_vector() == x0);
   CHECK(g.to_vector() == g0);
 }
+
+TEST_CASE("max_pool2d_backward: bad shapes throw a ShapeError", "[max_pool2d_backward]") {
+  const dl::Tensor x = test::random_tensor({1, 2, 4, 4}, 71);
+  CHECK_THROWS_AS(ex::max_pool2d_backward(x, dl::Tensor::zeros({1, 2, 3, 3}), 2, 2), dl::ShapeError);  // pooled is 2x2
+  CHECK_THROWS_AS(ex::max_pool2d_backward(x.reshape({2, 4, 4}), dl::Tensor::zeros({2, 2, 2}), 2, 2), dl::ShapeError);
+  CHECK_THROWS_AS(ex::max_pool2d_backward(x, dl::Tensor::zeros({1, 2, 1, 1}), 5, 1), dl::ShapeError);  // no window fits
+}

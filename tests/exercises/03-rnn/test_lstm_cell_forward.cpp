@@ -98,3 +98,16 @@ TEST_CASE("lstm_cell_forward: leaves its inputs unchanged", "[lstm_cell_forward]
                                               cell.b_hh.to_vector()};
   CHECK(after == before);
 }
+
+TEST_CASE("lstm_cell_forward: shapes that do not fit throw a ShapeError", "[lstm_cell_forward]") {
+  const test::RandomCell cell = test::random_cell(3, 4, 4, 91);
+  const dl::Tensor x = test::random_tensor({2, 3}, 95), h = test::random_tensor({2, 4}, 96);
+  const dl::Tensor c = test::random_tensor({2, 4}, 97);
+  CHECK_THROWS_AS(ex::lstm_cell_forward(x, h, test::random_tensor({2, 5}, 98), cell.w_ih, cell.w_hh, cell.b_ih,
+                                        cell.b_hh),
+                  dl::ShapeError);  // c is not h's shape
+  const test::RandomCell three_gates = test::random_cell(3, 4, 3, 99);  // a GRU's weights, (3H, .)
+  CHECK_THROWS_AS(ex::lstm_cell_forward(x, h, c, three_gates.w_ih, three_gates.w_hh, three_gates.b_ih,
+                                        three_gates.b_hh),
+                  dl::ShapeError);
+}

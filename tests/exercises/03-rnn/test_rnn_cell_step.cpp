@@ -72,3 +72,12 @@ TEST_CASE("rnn_cell_step: leaves its inputs unchanged", "[rnn_cell_step]") {
                                               cell.w_hh.to_vector(), cell.b_ih.to_vector(), cell.b_hh.to_vector()};
   CHECK(after == before);
 }
+
+TEST_CASE("rnn_cell_step: shapes that do not fit throw a ShapeError", "[rnn_cell_step]") {
+  const test::RandomCell cell = test::random_cell(3, 4, 1, 81);
+  const dl::Tensor x = test::random_tensor({2, 3}, 85), h = test::random_tensor({2, 4}, 86);
+  CHECK_THROWS_AS(ex::rnn_cell_step(x, test::random_tensor({3, 4}, 87), cell.w_ih, cell.w_hh, cell.b_ih, cell.b_hh),
+                  dl::ShapeError);  // batch 2 against 3
+  CHECK_THROWS_AS(ex::rnn_cell_step(x, h, cell.w_hh, cell.w_hh, cell.b_ih, cell.b_hh), dl::ShapeError);  // w_ih (4,4)
+  CHECK_THROWS_AS(ex::rnn_cell_step(x, h, cell.w_ih, cell.w_hh, dl::Tensor::zeros({3}), cell.b_hh), dl::ShapeError);
+}
