@@ -1,6 +1,8 @@
 // Shared by the benchmark suites: one optimisation step of a classifier, timed.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <benchmark/benchmark.h>
 
 #include <dl/memory.hpp>
@@ -10,9 +12,14 @@
 
 namespace bench {
 
-/// Reports the process's resident memory and the allocator's bytes in use after
-/// the timed steps: a training step's footprint, flat when buffers are reused.
+/// Reports the process's resident memory after the timed steps, its peak so far
+/// (run one benchmark alone, --benchmark_filter, for the peak of that one), and the
+/// allocator's bytes in use or cached: a training step's footprint, flat when
+/// buffers are reused.
 inline void report_memory(benchmark::State& state) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024;  // ru_maxrss is in KiB
   state.counters["rss_MiB"] = static_cast<double>(dl::memory::resident_bytes()) / (1 << 20);
   state.counters["tensors_MiB"] = static_cast<double>(dl::memory::stats().in_use_bytes + dl::memory::stats().cached_bytes) / (1 << 20);
 }
