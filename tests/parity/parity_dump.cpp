@@ -234,38 +234,20 @@ void model_case(const std::string& dir, const std::string& name, dl::nn::Module&
   d.save(dir, name);
 }
 
-void mlp_case(const std::string& dir, uint64_t seed) {
-  constexpr int64_t kBatch = 8;
+// A chapter classifier (MLP or CNN) on a batch of flat (B,784) pixel rows in [0, 1),
+// as the chapters' data loader gives them (the CNN reshapes them itself).
+template <class Model>
+void classifier_case(const std::string& dir, const std::string& kind, int64_t batch, uint64_t seed) {
   dl::manual_seed(seed);  // the chapter's layers draw their initial weights from the default generator
-  ch01::MLP model;
+  Model model;
   dl::Generator gen(seed + 1);
   Dump d;
-  d.meta = {{"kind", "mlp"}};
-  // Pixel-like inputs in [0, 1), as the chapter feeds Fashion-MNIST.
-  const dl::Tensor x = dl::Tensor::uniform({kBatch, 784}, 0.0f, 1.0f, gen);
-  const std::vector<int> targets = random_ids(kBatch, 10, gen);
+  d.meta = {{"kind", kind}};
+  const dl::Tensor x = dl::Tensor::uniform({batch, 784}, 0.0f, 1.0f, gen);
+  const std::vector<int> targets = random_ids(batch, 10, gen);
   d.add("in.x", x);
-  d.add_ids("in.targets", targets, {kBatch});
-  model_case(dir, "mlp", model, d, [&](Dump& out) {
-    const dl::Tensor logits = model(x);
-    out.add("out.logits", logits);
-    return dl::cross_entropy(logits, targets);
-  });
-}
-
-void cnn_case(const std::string& dir, uint64_t seed) {
-  constexpr int64_t kBatch = 4;
-  dl::manual_seed(seed);
-  ch02::CNN model;
-  dl::Generator gen(seed + 1);
-  Dump d;
-  d.meta = {{"kind", "cnn"}};
-  // Flat (B,784) rows, as the chapter's data loader gives them: the model reshapes them itself.
-  const dl::Tensor x = dl::Tensor::uniform({kBatch, 784}, 0.0f, 1.0f, gen);
-  const std::vector<int> targets = random_ids(kBatch, 10, gen);
-  d.add("in.x", x);
-  d.add_ids("in.targets", targets, {kBatch});
-  model_case(dir, "cnn", model, d, [&](Dump& out) {
+  d.add_ids("in.targets", targets, {batch});
+  model_case(dir, kind, model, d, [&](Dump& out) {
     const dl::Tensor logits = model(x);
     out.add("out.logits", logits);
     return dl::cross_entropy(logits, targets);
@@ -337,8 +319,8 @@ int main(int argc, char** argv) {
       cross_entropy_case(dir, "cross_entropy_ls0.35", 0.35f, 43);
     }
     if (models) {
-      mlp_case(dir, 51);
-      cnn_case(dir, 52);
+      classifier_case<ch01::MLP>(dir, "mlp", 8, 51);
+      classifier_case<ch02::CNN>(dir, "cnn", 4, 52);
       charlm_case(dir, 53);
     }
   } catch (const std::exception& e) {
