@@ -57,9 +57,11 @@ std::string blas_name() {
                      ")";
   if (eigen_requested())
     name += ", not used: DL_GEMM=eigen";
-  else if (!blas_preferred())
-    name += ", not used: its kernels are slower than Eigen's on this AVX-512 CPU (OPENBLAS_CORETYPE="
-            + std::string(std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "?") + ")";
+  else if (!blas_preferred()) {
+    const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+    name += ", not used: its kernels are slower than Eigen's on this AVX-512 CPU (OPENBLAS_CORETYPE=" +
+            std::string(coretype != nullptr ? coretype : "?") + ")";
+  }
   return name;
 }
 

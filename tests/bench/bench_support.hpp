@@ -21,7 +21,8 @@ inline void report_memory(benchmark::State& state) {
   getrusage(RUSAGE_SELF, &usage);
   state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024;  // ru_maxrss is in KiB
   state.counters["rss_MiB"] = static_cast<double>(dl::memory::resident_bytes()) / (1 << 20);
-  state.counters["tensors_MiB"] = static_cast<double>(dl::memory::stats().in_use_bytes + dl::memory::stats().cached_bytes) / (1 << 20);
+  const dl::memory::Stats allocator = dl::memory::stats();
+  state.counters["tensors_MiB"] = static_cast<double>(allocator.in_use_bytes + allocator.cached_bytes) / (1 << 20);
 }
 
 /// Times forward, cross-entropy, backward and an Adam step of `model` on one fixed

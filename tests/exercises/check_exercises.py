@@ -61,13 +61,16 @@ class Checks:
 
     # -- helpers ---------------------------------------------------------------------
 
+    def grader(self, *args: str) -> list[str]:
+        """The command line of the grader on this source tree and build."""
+        return [sys.executable, str(self.root / "tools" / "grade" / "grade.py"), "--root", str(self.root),
+                "--build", str(self.build), *args]
+
     def grade(self, *args: str, timeout: float = 600) -> tuple[int, str, dict | None]:
         """Runs the grader; returns its exit status, its table and its JSON report."""
         report = self.scratch / "report.json"
         report.unlink(missing_ok=True)
-        cmd = [sys.executable, str(self.root / "tools" / "grade" / "grade.py"), "--root", str(self.root),
-               "--build", str(self.build), "--json", str(report), *args]
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+        done = subprocess.run(self.grader("--json", str(report), *args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
         data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
         return done.returncode, done.stdout, data
 
@@ -213,9 +216,7 @@ class Checks:
         relu = next(e for e in self.exercises if e["id"] == "relu")
         path = str(self.rel(relu, "exercises").relative_to("exercises"))
         d = self.fixture("watch", {path: (self.root / self.rel(relu, "exercises")).read_text(encoding="utf-8")})
-        cmd = [sys.executable, str(self.root / "tools" / "grade" / "grade.py"), "--root", str(self.root),
-               "--build", str(self.build), "--exercises-dir", str(d), "--watch", "--poll", "0.2", "relu"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+        proc = subprocess.Popen(self.grader("--exercises-dir", str(d), "--watch", "--poll", "0.2", "relu"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         lines: queue.Queue[str | None] = queue.Queue()
         reader = threading.Thread(target=lambda: ([lines.put(l) for l in proc.stdout], lines.put(None)), daemon=True)
