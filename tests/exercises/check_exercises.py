@@ -61,9 +61,10 @@ class Checks:
 
     # -- helpers ---------------------------------------------------------------------
 
-    def grader(self, *args: str) -> list[str]:
-        """The command line of the grader on this source tree and build."""
-        return [sys.executable, str(self.root / "tools" / "grade" / "grade.py"), "--root", str(self.root),
+    def grader(self, *args: str, root: Path | None = None) -> list[str]:
+        """The command line of the grader on this build, reading the exercises of `root`
+        (default: this source tree)."""
+        return [sys.executable, str(self.root / "tools" / "grade" / "grade.py"), "--root", str(root or self.root),
                 "--build", str(self.build), *args]
 
     def grade(self, *args: str, timeout: float = 600) -> tuple[int, str, dict | None]:
@@ -210,7 +211,23 @@ class Checks:
         expect(code == 2 and "no exercise named no_such_exercise" in table, f"unknown id: exit {code}\n{table}")
         code, table, _ = self.grade("--exercises-dir", str(self.scratch / "does-not-exist"))
         expect(code == 2 and "no such directory" in table, f"missing dir: exit {code}\n{table}")
-        return f"{len(broken)} kinds of broken code each fail their exercise; a re-grade rebuilds nothing"
+
+        # A malformed manifest is named with the entry at fault, exit 2.
+        good = self.exercises[0]
+        manifests = {
+            "not JSON": ("{", "not valid JSON"),
+            "a missing field": (json.dumps({"exercises": [{k: v for k, v in good.items() if k != "points"}]}),
+                                'field "points" must be a int'),
+            "an id twice": (json.dumps({"exercises": [good, good]}), "appears twice"),
+        }
+        for what, (text, message) in manifests.items():
+            root = self.fixture("bad-manifest", {"exercises/manifest.json": text})
+            done = subprocess.run(self.grader(root=root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=60)
+            expect(done.returncode == 2 and message in done.stdout and "manifest.json" in done.stdout,
+                   f"a manifest with {what}: exit {done.returncode}\n{done.stdout}")
+        return (f"{len(broken)} kinds of broken code each fail their exercise; a re-grade rebuilds nothing; "
+                f"{len(manifests)} malformed manifests are refused")
 
     def watch(self) -> str:
         relu = next(e for e in self.exercises if e["id"] == "relu")
