@@ -7,9 +7,8 @@
 // Prints a short summary on stdout, a progress bar on stderr, and writes
 // summary.json, metrics.jsonl and mlp.safetensors under --out.
 #include <cstdio>
+#include <dl/app.hpp>
 #include <dl/io.hpp>
-#include <dl/train.hpp>
-#include <exception>
 #include <iostream>
 
 #include "mlp.hpp"
@@ -21,41 +20,35 @@ constexpr int kFullEpochs = 40;  // 89.9% in about 26 s
 }  // namespace
 
 int main(int argc, char** argv) {
-  dl::train::ProgramOptions options;
-  options.config.epochs = kEpochs;
-  options.data_dir = dl::data::kFashionMnistDir;
-  options.out_dir = std::string(DL_RESULTS_DIR) + "/" + kChapter;
-  // One thread by default: this network's matrix products are small, so a second
-  // thread gains nothing measurable, and Eigen's threads spin-wait on each other,
-  // which costs 10x or more when another process is busy on the same cores.
-  options.threads = 1;
-  dl::util::ArgParser args("mlp", "Train a 784-256-128-10 MLP on Fashion-MNIST (chapter 01).");
-  dl::train::add_program_flags(args, options, kFullEpochs);
-  args.parse(argc, argv);
-  dl::train::apply_program_flags(args, options, kFullEpochs);
+  return dl::app::run_program("mlp", argc, argv, [](dl::app::Program& program) {
+    program.cli().description("Train a 784-256-128-10 MLP on Fashion-MNIST (chapter 01).");
+    dl::app::ClassifierFlags flags{.epochs = kEpochs, .full_epochs = kFullEpochs};
+    flags.add_to(program);
+    program.common.data_dir = dl::data::kFashionMnistDir;
+    program.common.out_dir = dl::app::results_dir(kChapter);
+    // One thread by default: this network's matrix products are small, so a second
+    // thread gains nothing measurable, and Eigen's threads spin-wait on each other,
+    // which costs 10x or more when another process is busy on the same cores.
+    program.common.threads = 1;
+    program.parse();
+    const dl::train::Config config = flags.config(program.common);
+    const std::string& out = program.common.out_dir;
 
-  try {
-    const auto train = dl::data::load_fashion_mnist(options.data_dir, dl::data::Split::train, options.limit);
-    const auto test = dl::data::load_fashion_mnist(options.data_dir, dl::data::Split::test);
+    const auto train = dl::data::load_fashion_mnist(program.common.data_dir, dl::data::Split::train, flags.limit);
+    const auto test = dl::data::load_fashion_mnist(program.common.data_dir, dl::data::Split::test);
     ch01::MLP model;
     std::cout << model << "\n" << model.num_parameters() << " parameters; training on " << train.size()
               << " images, testing on " << test.size() << "\n";
 
-    const dl::train::Run run = dl::train::fit_and_log(model, train, test, options);
+    const dl::app::Run run = dl::app::fit_and_log(model, train, test, config, out);
     const dl::train::Evaluation eval = dl::train::evaluate_classifier(model, test);
-    const dl::Json summary = dl::train::summarize(kChapter, options, run, eval, dl::data::fashion_mnist_classes(),
-                                                  train.size(), model.num_parameters());
-    dl::util::write_json_file(options.out_dir + "/summary.json", summary);
-    dl::save_safetensors(options.out_dir + "/mlp.safetensors", model.state_dict(), {{"chapter", kChapter}});
+    dl::app::write_json_file(out + "/summary.json",
+                             dl::app::summarize(kChapter, program, config, run, eval, dl::data::fashion_mnist_classes(),
+                                                train.size(), model.num_parameters()));
+    dl::save_safetensors(out + "/mlp.safetensors", model.state_dict(), {{"chapter", kChapter}});
 
     std::printf("test accuracy %.4f after %d epochs in %.1f s of training; results in %s\n", eval.accuracy,
-                options.config.epochs, run.train_seconds, options.out_dir.c_str());
+                config.epochs, run.train_seconds, out.c_str());
     return 0;
-  } catch (const dl::NonFiniteError& e) {
-    std::cerr << "mlp: training stopped: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "mlp: error: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -8,7 +8,7 @@ namespace ch01 {
 // [model]
 /// 784 -> 256 -> 128 -> 10 with ReLU: y = W3 relu(W2 relu(W1 x + b1) + b2) + b3.
 /// The output is raw scores (logits); the loss applies softmax itself.
-struct MLP : dl::nn::Module {
+struct MLP : dl::nn::Layer {
   dl::nn::Linear fc1{784, 256}, fc2{256, 128}, fc3{128, 10};
 
   MLP() {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include <dl/threads.hpp>
 #include <dl/train.hpp>
 
 #include "mlp.hpp"
@@ -25,7 +26,6 @@ TEST_CASE("mlp: trains on 2,000 images and beats 70% on held-out test images", "
   dl::train::Config config;
   config.epochs = 4;
   config.batch_size = 64;
-  config.progress = false;
   const auto history = dl::train::fit_classifier(model, small_train(), held_out(), config);
   const dl::train::Evaluation after = dl::train::evaluate_classifier(model, held_out());
   INFO("accuracy before " << before << ", after " << after.accuracy);
@@ -43,7 +43,6 @@ TEST_CASE("mlp: same seed and one thread give bit-identical losses", "[chapter][
     dl::train::Config config;
     config.epochs = 1;
     config.seed = 7;
-    config.progress = false;
     config.log_every = 1;
     std::vector<double> losses;
     dl::train::fit_classifier(model, dl::data::subset(small_train(), 0, 640), held_out(), config,
@@ -64,7 +63,6 @@ TEST_CASE("mlp: a NaN in the data stops training and names the step", "[chapter]
   dl::train::Config config;
   config.epochs = 1;
   config.batch_size = 256;
-  config.progress = false;
   try {
     dl::train::fit_classifier(model, poisoned, held_out(), config);
     FAIL("training went on with a NaN loss");

@@ -5,11 +5,11 @@
 
 namespace ch02 {
 
-dl::data::Dataset seed_inputs(const dl::data::Dataset& data) {
+dl::data::Dataset lesson_inputs(const dl::data::Dataset& data) {
   constexpr int64_t kSide = 24, kChannels = 3;
   const int64_t offset = (data.rows - kSide) / 2;  // 2 pixels of border on each side of 28
   if (data.rows < kSide || data.cols < kSide)
-    throw dl::ShapeError("seed_inputs: images of " + std::to_string(data.rows) + "x" + std::to_string(data.cols) +
+    throw dl::ShapeError("lesson_inputs: images of " + std::to_string(data.rows) + "x" + std::to_string(data.cols) +
                          " are smaller than the 24x24 crop");
   dl::data::Dataset out;
   out.labels = data.labels;

@@ -10,7 +10,7 @@ namespace ch02 {
 /// Two convolution blocks and a classifier:
 ///   (B,1,28,28) -conv 3x3, 32-> (B,32,28,28) -pool-> (B,32,14,14)
 ///   -conv 3x3, 64-> (B,64,14,14) -pool-> (B,64,7,7) -flatten-> (B,3136) -> 128 -> 10
-struct CNN : dl::nn::Module {
+struct CNN : dl::nn::Layer {
   dl::nn::Conv2d conv1{1, 32, {.kernel = 3, .padding = 1}};
   dl::nn::Conv2d conv2{32, 64, {.kernel = 3, .padding = 1}};
   dl::nn::MaxPool2d pool{2};
@@ -39,14 +39,14 @@ struct CNN : dl::nn::Module {
 /// The seed's PyTorch network, corrected: F.relu spelled out as dl::relu, the
 /// flatten size 128*6*6 fed by the 24x24 inputs it was written for, and no ReLU
 /// on the logits.  (B,3,24,24) -> (B,64,12,12) -> (B,128,6,6) -> (B,4608) -> (B,10)
-struct SeedCNN : dl::nn::Module {
+struct SeedLessonCNN : dl::nn::Layer {
   dl::nn::Conv2d conv1{3, 64, {.kernel = 3, .stride = 1, .padding = 1}};
   dl::nn::MaxPool2d pool{2, 2};
   dl::nn::Conv2d conv2{64, 128, {.kernel = 3, .stride = 1, .padding = 1}};
   dl::nn::Flatten flatten;  // the seed's x.view(-1, 128*6*6), without hard-coding the size
   dl::nn::Linear fc1{128 * 6 * 6, 10};
 
-  SeedCNN() {
+  SeedLessonCNN() {
     register_module("conv1", conv1);
     register_module("pool", pool);
     register_module("conv2", conv2);
@@ -60,12 +60,12 @@ struct SeedCNN : dl::nn::Module {
     h = pool(dl::relu(conv2(h)));
     return fc1(flatten(h));  // the seed applied F.relu here, clipping every negative score to 0
   }
-  std::string type_name() const override { return "SeedCNN"; }
+  std::string type_name() const override { return "SeedLessonCNN"; }
 };
 // [seed-cnn]
 
 /// The seed network's inputs made from Fashion-MNIST: the centre 24x24 crop of each
 /// image, copied into 3 channels.  images: (N,784) -> (N,3*24*24)
-dl::data::Dataset seed_inputs(const dl::data::Dataset& data);
+dl::data::Dataset lesson_inputs(const dl::data::Dataset& data);
 
 }  // namespace ch02

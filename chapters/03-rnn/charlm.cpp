@@ -83,7 +83,7 @@ int64_t LaneReader::window(int64_t k, std::vector<int>& inputs, std::vector<int>
 
 // [train-step]
 double train_step(CharLM& model, dl::optim::Adam& optimizer, std::span<const int> inputs, std::span<const int> targets,
-                  int64_t steps, int64_t batch, dl::LSTMState& state, float clip) {
+                  int64_t steps, int64_t batch, dl::RecurrentState& state, float clip) {
   optimizer.zero_grad();
   const CharLM::Output out = model.forward(inputs, steps, batch, state);
   const dl::Tensor loss = dl::cross_entropy(out.logits.reshape({steps * batch, model.head.out_features}), targets);
@@ -101,7 +101,7 @@ double evaluate(CharLM& model, std::span<const int> stream, int64_t batch, int64
   model.eval();
   const LaneReader reader(stream, batch, steps);
   std::vector<int> inputs, targets;
-  dl::LSTMState state;
+  dl::RecurrentState state;
   double total = 0;
   int64_t count = 0;
   for (int64_t k = 0; k < reader.windows(); ++k) {
@@ -172,7 +172,7 @@ std::vector<int> sample(CharLM& model, const dl::data::CharVocab& vocab, const s
 std::vector<double> hidden_gradient_norms(const CellStep& step, const dl::Tensor& inputs, int64_t hidden_size,
                                           bool has_cell, dl::Generator& gen) {
   const int64_t steps = inputs.size(0), batch = inputs.size(1), in = inputs.size(2);
-  dl::LSTMState state{dl::Tensor::zeros({batch, hidden_size}), has_cell ? dl::Tensor::zeros({batch, hidden_size}) : dl::Tensor()};
+  dl::RecurrentState state{dl::Tensor::zeros({batch, hidden_size}), has_cell ? dl::Tensor::zeros({batch, hidden_size}) : dl::Tensor()};
   // h_t + 0 with the zero as a leaf: dL/d(zero) is exactly dL/dh_t, which autograd
   // keeps only for leaves.
   std::vector<dl::Tensor> probes;

@@ -58,9 +58,9 @@ struct CharLM : dl::nn::Module {
   /// ids laid out (T, B), and the state the previous window ended in (zeros when undefined).
   struct Output {
     dl::Tensor logits;    ///< (T, B, V) scores of the next character
-    dl::LSTMState state;  ///< (1, B, H) each: where the next window starts
+    dl::RecurrentState state;  ///< (1, B, H) each: where the next window starts
   };
-  Output forward(std::span<const int> ids, int64_t steps, int64_t batch, const dl::LSTMState& state = {}) {
+  Output forward(std::span<const int> ids, int64_t steps, int64_t batch, const dl::RecurrentState& state = {}) {
     const dl::Tensor x = drop(embed(ids, {steps, batch}));        // (T, B, E)
     const dl::nn::RecurrentOutput r = lstm.forward(x, state);     // (T, B, H)
     return {head(drop(r.output)), {r.h_n, r.c_n}};
@@ -91,7 +91,7 @@ class LaneReader {
 /// gradient clipping at norm `clip`, Adam. `state` becomes the window's final state,
 /// detached from the graph. Returns the loss (mean nats per character).
 double train_step(CharLM& model, dl::optim::Adam& optimizer, std::span<const int> inputs, std::span<const int> targets,
-                  int64_t steps, int64_t batch, dl::LSTMState& state, float clip);
+                  int64_t steps, int64_t batch, dl::RecurrentState& state, float clip);
 
 /// Mean nats per character of `model` predicting `stream` (evaluation mode, state carried).
 double evaluate(CharLM& model, std::span<const int> stream, int64_t batch, int64_t steps);
@@ -113,7 +113,7 @@ std::vector<int> sample(CharLM& model, const dl::data::CharVocab& vocab, const s
 std::vector<int> encode_prime(const dl::data::CharVocab& vocab, const std::string& prime, std::vector<char32_t>& unknown);
 
 /// One step of a recurrent cell on (B,I) inputs; an RNN leaves `c` undefined.
-using CellStep = std::function<dl::LSTMState(const dl::Tensor& x, const dl::LSTMState& state)>;
+using CellStep = std::function<dl::RecurrentState(const dl::Tensor& x, const dl::RecurrentState& state)>;
 
 /// How far back the gradient reaches: runs `step` over `inputs` (T, B, I) from a zero
 /// state, takes a loss from the last hidden state only, L = sum(h_T * r) with a fixed
@@ -124,22 +124,22 @@ std::vector<double> hidden_gradient_norms(const CellStep& step, const dl::Tensor
 // [seed-rnn]
 /// The seed's TensorFlow model written with dl: an LSTM of 128 units over (B, T, 100)
 /// inputs, then a dense layer to 10 scores from the last step's output.
-struct SeedRNN : dl::nn::Module {
+struct SeedLessonRNN : dl::nn::Module {
   dl::nn::LSTM lstm{100, 128, {.batch_first = true}};
   dl::nn::Linear dense{128, 10};
 
-  SeedRNN() {
+  SeedLessonRNN() {
     register_module("lstm", lstm);
     register_module("dense", dense);
   }
   /// x: (B, T, 100) -> scores (B, 10), and the LSTM's final state to continue from.
-  std::pair<dl::Tensor, dl::LSTMState> forward(const dl::Tensor& x, const dl::LSTMState& state = {}) {
+  std::pair<dl::Tensor, dl::RecurrentState> forward(const dl::Tensor& x, const dl::RecurrentState& state = {}) {
     const dl::nn::RecurrentOutput r = lstm.forward(x, state);
     const int64_t batch = x.size(0), hidden = lstm.hidden_size;
     const dl::Tensor last = r.h_n.reshape({batch, hidden});  // the last step's output (one layer)
     return {dense(last), {r.h_n, r.c_n}};
   }
-  std::string type_name() const override { return "SeedRNN"; }
+  std::string type_name() const override { return "SeedLessonRNN"; }
 };
 // [seed-rnn]
 

@@ -8,9 +8,8 @@
 // grad_norms.json (the vanishing-gradient measurement) and samples.txt under --out.
 #include <cmath>
 #include <cstdio>
+#include <dl/app.hpp>
 #include <dl/io.hpp>
-#include <dl/util.hpp>
-#include <exception>
 #include <iostream>
 #include <map>
 #include <numbers>
@@ -19,23 +18,46 @@
 
 namespace {
 constexpr const char* kChapter = "03-rnn";
+constexpr const char* kPoemsRun = "03-rnn-poems";  // where --corpus poems writes
 constexpr int64_t kGradNormSteps = 100;  // distances 0..99 in grad_norms.json
 constexpr int64_t kGradNormBatch = 8;
 
+// The program's own flags; --data, --out, --seed and --threads are the shared ones.
 struct Options {
-  std::string corpus = "all", data_dir = dl::data::kFortunesDir, out_dir, prime = "春";
+  std::string corpus = "all", prime = "春";
   int64_t steps = 900, batch = 32, seq_len = 64, embedding = 64, hidden = 256, eval_every = 0, min_count = 2;
   int64_t seed = 0, samples = 3, max_chars = 120;
-  int threads = 2;
   float lr = 3e-3f, dropout = 0.1f, clip = 1.0f, temperature = 0.8f;
-  std::string form = "poem";
+  std::string form = "poem", out_dir;
   bool full = false, generate = false;
-};
 
-[[noreturn]] void usage_error(const dl::util::ArgParser& args, const std::string& what) {
-  std::cerr << "rnn: error: " << what << "\n\n" << args.usage();
-  std::exit(2);
-}
+  void add_to(CLI::App& cli) {
+    const auto& positive = dl::app::positive;
+    cli.add_option("--corpus", corpus, "all (poems and sayings, about 1M characters) or poems (about 40k)")
+        ->check(CLI::IsMember({"all", "poems"}));
+    cli.add_option("--steps", steps, "optimisation steps")->check(positive);
+    cli.add_flag("--full", full, "train three times as many steps");
+    cli.add_option("--batch-size", batch, "lanes read in parallel")->check(positive);
+    cli.add_option("--seq-len", seq_len, "characters per window (truncated BPTT length)")->check(positive);
+    cli.add_option("--embedding", embedding, "embedding size")->check(positive);
+    cli.add_option("--hidden", hidden, "LSTM hidden size")->check(positive);
+    cli.add_option("--lr", lr, "Adam's initial learning rate (cosine-annealed to a tenth)")->check(positive);
+    cli.add_option("--dropout", dropout, "dropout on the embeddings and on the LSTM's outputs")
+        ->check(dl::app::non_negative & CLI::Range(0.0, 0.999));
+    cli.add_option("--clip", clip, "largest global gradient norm")->check(positive);
+    cli.add_option("--eval-every", eval_every, "steps between validation passes (0: 100 for all, 25 for poems)")
+        ->check(dl::app::non_negative);
+    cli.add_option("--min-count", min_count, "characters seen fewer times in training become <unk>")->check(positive);
+    cli.add_flag("--generate", generate, "skip training: sample from the checkpoint an earlier run left in --out");
+    cli.add_option("--prime", prime, "text the samples start from");
+    cli.add_option("--form", form, "poem (the prime opens a poem's title) or free (the prime opens any entry)")
+        ->check(CLI::IsMember({"poem", "free"}));
+    cli.add_option("--temperature", temperature, "sampling temperature (0: always the most likely character)")
+        ->check(dl::app::non_negative);
+    cli.add_option("--max-chars", max_chars, "characters per sample at most")->check(dl::app::non_negative);
+    cli.add_option("--samples", samples, "number of samples to print")->check(dl::app::non_negative);
+  }
+};
 
 std::string code_points(const std::vector<char32_t>& chars) {
   std::string out;
@@ -98,15 +120,9 @@ int generate_from_checkpoint(const Options& o) {
   return 0;
 }
 
-dl::Json to_json(const std::vector<double>& v) {
-  dl::Json a = dl::Json::array();
-  for (double x : v) a.push_back(x);
-  return a;
-}
-
 // ||dL/dh_t|| against the distance from the loss, for a fresh RNN, a fresh LSTM and the
 // trained LSTM, all on the same input: embedded validation text.
-dl::Json measure_gradient_norms(ch03::CharLM& model, const ch03::Corpus& corpus, uint64_t seed) {
+dl::app::Json measure_gradient_norms(ch03::CharLM& model, const ch03::Corpus& corpus, uint64_t seed) {
   std::vector<int> ids(static_cast<size_t>(kGradNormSteps * kGradNormBatch));
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = corpus.validation[i % corpus.validation.size()];
   dl::Tensor inputs;
@@ -124,166 +140,130 @@ dl::Json measure_gradient_norms(ch03::CharLM& model, const ch03::Corpus& corpus,
   const auto by_distance = [&](const ch03::CellStep& step, bool has_cell) {
     dl::Generator r(seed + 2);  // the same readout r for every model
     std::vector<double> norms = ch03::hidden_gradient_norms(step, inputs, h, has_cell, r);
-    return to_json(std::vector<double>(norms.rbegin(), norms.rend()));  // index = distance
+    return dl::app::Json(std::vector<double>(norms.rbegin(), norms.rend()));  // index = distance
   };
-  dl::Json out = dl::Json::object();
-  dl::Json distance = dl::Json::array();
+  dl::app::Json out = dl::app::Json::object();
+  dl::app::Json distance = dl::app::Json::array();
   for (int64_t d = 0; d < kGradNormSteps; ++d) distance.push_back(d);
   out["distance"] = distance;
-  out["rnn_init"] = by_distance([&](const dl::Tensor& x, const dl::LSTMState& s) { return dl::LSTMState{rnn.forward(x, s.h), {}}; }, false);
-  out["lstm_init"] = by_distance([&](const dl::Tensor& x, const dl::LSTMState& s) { return lstm.forward(x, s); }, true);
-  out["lstm_trained"] = by_distance([&](const dl::Tensor& x, const dl::LSTMState& s) { return trained.forward(x, s); }, true);
+  out["rnn_init"] = by_distance([&](const dl::Tensor& x, const dl::RecurrentState& s) { return dl::RecurrentState{rnn.forward(x, s.h), {}}; }, false);
+  out["lstm_init"] = by_distance([&](const dl::Tensor& x, const dl::RecurrentState& s) { return lstm.forward(x, s); }, true);
+  out["lstm_trained"] = by_distance([&](const dl::Tensor& x, const dl::RecurrentState& s) { return trained.forward(x, s); }, true);
   return out;
+}
+// Trains the model, keeps the weights with the best validation loss, and writes the
+// checkpoint, the gradient-norm measurement, samples, metrics and summary.
+int train(const dl::app::Program& program, const Options& o) {
+  const bool poems = o.corpus == "poems";
+  const ch03::Corpus corpus = ch03::load_corpus(program.common.data_dir, poems ? ch03::CorpusKind::poems : ch03::CorpusKind::all,
+                                                static_cast<uint64_t>(o.seed), o.min_count);
+  // The prime is checked before training, so a typo does not cost a training run.
+  const std::vector<int> context = sample_context(corpus.vocab, o);
+  const double unigram = ch03::unigram_loss(corpus);
+
+  ch03::CharLM model(corpus.vocab.size(), o.embedding, o.hidden, o.dropout);
+  std::cout << model << "\ncorpus " << o.corpus << ": " << corpus.train.size() << " training characters in "
+            << corpus.train_entries << " entries, " << corpus.validation.size() << " validation characters in "
+            << corpus.validation_entries << " entries, vocabulary " << corpus.vocab.size() << "\n";
+  std::printf("unigram baseline on validation: %.3f nats per character\n", unigram);
+
+  dl::optim::Adam optimizer(model.parameters(), {.lr = o.lr});
+  const ch03::LaneReader reader(corpus.train, o.batch, o.seq_len);
+  dl::app::MetricsWriter metrics(o.out_dir + "/metrics.jsonl");
+  dl::app::ProgressBar bar("train", o.steps);
+  dl::app::Timer timer;
+  dl::RecurrentState state;
+  std::vector<int> inputs, targets;
+  double best = INFINITY, running = 0;
+  int64_t best_step = 0, since_eval = 0, window = 0;
+  dl::NamedTensors best_weights;
+  for (int64_t step = 1; step <= o.steps; ++step) {
+    if (window == reader.windows()) window = 0, state = {};  // a new pass over the text starts from zeros
+    const int64_t t = reader.window(window++, inputs, targets);
+    optimizer.set_lr(dl::optim::cosine_lr(step - 1, o.steps, o.lr, o.lr / 10));
+    const double loss = ch03::train_step(model, optimizer, inputs, targets, t, o.batch, state, o.clip);
+    if (!std::isfinite(loss)) throw dl::NonFiniteError("loss became " + std::to_string(loss) + " at step " + std::to_string(step));
+    running += loss;
+    ++since_eval;
+    bar.update(step, loss);
+    if (step % o.eval_every == 0 || step == o.steps) {
+      const double val = ch03::evaluate(model, corpus.validation, o.batch, o.seq_len);
+      metrics.write({{"step", step},
+                     {"train_loss", running / static_cast<double>(since_eval)},
+                     {"val_loss", val},
+                     {"lr", optimizer.lr()},
+                     {"seconds", timer.seconds()}});
+      running = 0, since_eval = 0;
+      if (val < best) {  // keep the weights with the best validation loss
+        best = val, best_step = step;
+        best_weights.clear();
+        for (const auto& [name, tensor] : model.state_dict()) best_weights.emplace_back(name, tensor.clone());
+      }
+    }
+  }
+  bar.finish();
+  const double train_seconds = timer.seconds();
+  model.load_state_dict(best_weights);
+  // The vocabulary travels with the weights: its characters in id order, after <unk>.
+  dl::save_safetensors(o.out_dir + "/charlm.safetensors", best_weights,
+                       {{"chapter", kChapter}, {"vocabulary", corpus.vocab.characters()}});
+  dl::app::write_json_file(o.out_dir + "/grad_norms.json", measure_gradient_norms(model, corpus, static_cast<uint64_t>(o.seed)));
+
+  const std::vector<std::string> sample_texts = write_samples(model, corpus.vocab, o, context);
+  const std::string samples_text = as_fortunes(sample_texts);
+  dl::write_file_atomically(o.out_dir + "/samples.txt", samples_text);
+  const dl::app::Json results = {{"corpus", o.corpus},
+                                 {"val_loss", best},
+                                 {"unigram_val_loss", unigram},
+                                 {"val_bpc", best / std::numbers::ln2},
+                                 {"val_perplexity", std::exp(best)},
+                                 {"best_step", best_step},
+                                 {"train_seconds", train_seconds},
+                                 {"samples", sample_texts}};
+  const dl::app::Json settings = {{"steps", o.steps},
+                                  {"batch_size", o.batch},
+                                  {"seq_len", o.seq_len},
+                                  {"embedding", o.embedding},
+                                  {"hidden", o.hidden},
+                                  {"lr", dl::app::json_float(o.lr)},
+                                  {"dropout", dl::app::json_float(o.dropout)},
+                                  {"clip", dl::app::json_float(o.clip)},
+                                  {"seed", o.seed},
+                                  {"threads", program.common.threads},
+                                  {"vocabulary", corpus.vocab.size()},
+                                  {"parameters", model.num_parameters()},
+                                  {"train_chars", corpus.train.size()},
+                                  {"validation_chars", corpus.validation.size()},
+                                  {"prime", o.prime},
+                                  {"temperature", dl::app::json_float(o.temperature)},
+                                  {"form", o.form}};
+  dl::app::write_json_file(o.out_dir + "/summary.json", dl::app::make_summary(kChapter, results, settings));
+
+  std::cout << "\nsamples (prime " << o.prime << ", temperature " << o.temperature << "):\n" << samples_text;
+  std::printf("validation loss %.3f nats per character (%.3f bits) at step %lld, unigram %.3f; %.1f s of training; "
+              "results in %s\n",
+              best, best / std::numbers::ln2, static_cast<long long>(best_step), unigram, train_seconds, o.out_dir.c_str());
+  return 0;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  const std::string default_out = std::string(DL_RESULTS_DIR) + "/" + kChapter;
-  dl::util::ArgParser args("rnn", "Train a character-level LSTM language model on fortunes-zh (chapter 03).");
-  args.add_option("--corpus", &o.corpus, "all (poems and sayings, about 1M characters) or poems (about 40k)");
-  args.add_option("--data", &o.data_dir, "folder with the fortune files tang300, song100 and chinese");
-  args.add_option("--out", &o.out_dir, "folder for the results (default build/results/03-rnn, or 03-rnn-poems)");
-  args.add_option("--steps", &o.steps, "optimisation steps");
-  args.add_flag("--full", &o.full, "train three times as many steps");
-  args.add_option("--batch-size", &o.batch, "lanes read in parallel");
-  args.add_option("--seq-len", &o.seq_len, "characters per window (truncated BPTT length)");
-  args.add_option("--embedding", &o.embedding, "embedding size");
-  args.add_option("--hidden", &o.hidden, "LSTM hidden size");
-  args.add_option("--lr", &o.lr, "Adam's initial learning rate (cosine-annealed to a tenth)");
-  args.add_option("--dropout", &o.dropout, "dropout on the embeddings and on the LSTM's outputs");
-  args.add_option("--clip", &o.clip, "largest global gradient norm");
-  args.add_option("--eval-every", &o.eval_every, "steps between validation passes (0: 100 for all, 25 for poems)");
-  args.add_option("--min-count", &o.min_count, "characters seen fewer times in training become <unk>");
-  args.add_option("--seed", &o.seed, "seed of the split, initialisation, dropout and sampling");
-  args.add_option("--threads", &o.threads, "threads for matrix products");
-  args.add_flag("--generate", &o.generate, "skip training: sample from the checkpoint an earlier run left in --out");
-  args.add_option("--prime", &o.prime, "text the samples start from");
-  args.add_option("--form", &o.form, "poem (the prime opens a poem's title) or free (the prime opens any entry)");
-  args.add_option("--temperature", &o.temperature, "sampling temperature (0: always the most likely character)");
-  args.add_option("--max-chars", &o.max_chars, "characters per sample at most");
-  args.add_option("--samples", &o.samples, "number of samples to print");
-  args.parse(argc, argv);
-
-  const bool poems = o.corpus == "poems";
-  if (!poems && o.corpus != "all") usage_error(args, "--corpus must be all or poems, got '" + o.corpus + "'");
-  if (o.form != "poem" && o.form != "free") usage_error(args, "--form must be poem or free, got '" + o.form + "'");
-  if (o.seq_len <= 0) usage_error(args, "--seq-len must be at least 1, got " + std::to_string(o.seq_len));
-  if (o.steps <= 0 || o.batch <= 0 || o.embedding <= 0 || o.hidden <= 0 || o.eval_every < 0 || o.min_count < 1 ||
-      o.seed < 0 || o.threads <= 0 || o.samples < 0 || o.max_chars < 0)
-    usage_error(args, "sizes and counts must be positive (--eval-every may be 0 for the default)");
-  if (!(o.lr > 0) || !(o.clip > 0) || !(o.dropout >= 0 && o.dropout < 1) || !(o.temperature >= 0))
-    usage_error(args, "--lr and --clip must be positive, --dropout in [0, 1), --temperature not negative");
-  if (o.full) o.steps *= 3;
-  if (o.eval_every == 0) o.eval_every = poems ? 25 : 100;
-  if (o.out_dir.empty()) o.out_dir = poems ? default_out + "-poems" : default_out;
-  dl::set_num_threads(o.threads);
-  dl::manual_seed(static_cast<uint64_t>(o.seed));
-
-  try {
+  return dl::app::run_program("rnn", argc, argv, [](dl::app::Program& program) {
+    Options o;
+    program.cli().description("Train a character-level LSTM language model on fortunes-zh (chapter 03).");
+    o.add_to(program.cli());
+    program.common.data_dir = dl::data::kFortunesDir;
+    program.common.threads = 2;
+    program.parse();
+    const bool poems = o.corpus == "poems";
+    // --out defaults to build/results/03-rnn, or 03-rnn-poems for the poems alone.
+    if (program.common.out_dir.empty()) program.common.out_dir = dl::app::results_dir(poems ? kPoemsRun : kChapter);
+    o.out_dir = program.common.out_dir;
+    o.seed = program.common.seed;
+    if (o.full) o.steps *= 3;
+    if (o.eval_every == 0) o.eval_every = poems ? 25 : 100;
     if (o.generate) return generate_from_checkpoint(o);
-    const ch03::Corpus corpus = ch03::load_corpus(o.data_dir, poems ? ch03::CorpusKind::poems : ch03::CorpusKind::all,
-                                                  static_cast<uint64_t>(o.seed), o.min_count);
-    // The prime is checked before training, so a typo does not cost a training run.
-    const std::vector<int> context = sample_context(corpus.vocab, o);
-    const double unigram = ch03::unigram_loss(corpus);
-
-    ch03::CharLM model(corpus.vocab.size(), o.embedding, o.hidden, o.dropout);
-    std::cout << model << "\ncorpus " << o.corpus << ": " << corpus.train.size() << " training characters in "
-              << corpus.train_entries << " entries, " << corpus.validation.size() << " validation characters in "
-              << corpus.validation_entries << " entries, vocabulary " << corpus.vocab.size() << "\n";
-    std::printf("unigram baseline on validation: %.3f nats per character\n", unigram);
-
-    dl::optim::Adam optimizer(model.parameters(), {.lr = o.lr});
-    const ch03::LaneReader reader(corpus.train, o.batch, o.seq_len);
-    dl::util::MetricsWriter metrics(o.out_dir + "/metrics.jsonl");
-    dl::util::ProgressBar bar("train", o.steps);
-    dl::util::Timer timer;
-    dl::LSTMState state;
-    std::vector<int> inputs, targets;
-    double best = INFINITY, running = 0;
-    int64_t best_step = 0, since_eval = 0, window = 0;
-    dl::NamedTensors best_weights;
-    for (int64_t step = 1; step <= o.steps; ++step) {
-      if (window == reader.windows()) window = 0, state = {};  // a new pass over the text starts from zeros
-      const int64_t t = reader.window(window++, inputs, targets);
-      optimizer.set_lr(dl::optim::cosine_lr(step - 1, o.steps, o.lr, o.lr / 10));
-      const double loss = ch03::train_step(model, optimizer, inputs, targets, t, o.batch, state, o.clip);
-      if (!std::isfinite(loss)) throw dl::NonFiniteError("loss became " + std::to_string(loss) + " at step " + std::to_string(step));
-      running += loss;
-      ++since_eval;
-      bar.update(step, loss);
-      if (step % o.eval_every == 0 || step == o.steps) {
-        const double val = ch03::evaluate(model, corpus.validation, o.batch, o.seq_len);
-        dl::Json record = dl::Json::object();
-        record["step"] = step;
-        record["train_loss"] = running / static_cast<double>(since_eval);
-        record["val_loss"] = val;
-        record["lr"] = optimizer.lr();
-        record["seconds"] = timer.seconds();
-        metrics.write(record);
-        running = 0, since_eval = 0;
-        if (val < best) {  // keep the weights with the best validation loss
-          best = val, best_step = step;
-          best_weights.clear();
-          for (const auto& [name, tensor] : model.state_dict()) best_weights.emplace_back(name, tensor.clone());
-        }
-      }
-    }
-    bar.finish();
-    const double train_seconds = timer.seconds();
-    model.load_state_dict(best_weights);
-    // The vocabulary travels with the weights: its characters in id order, after <unk>.
-    dl::save_safetensors(o.out_dir + "/charlm.safetensors", best_weights,
-                         {{"chapter", kChapter}, {"vocabulary", corpus.vocab.characters()}});
-    dl::util::write_json_file(o.out_dir + "/grad_norms.json", measure_gradient_norms(model, corpus, static_cast<uint64_t>(o.seed)));
-
-    const std::vector<std::string> sample_texts = write_samples(model, corpus.vocab, o, context);
-    const std::string samples_text = as_fortunes(sample_texts);
-    dl::util::write_file_atomically(o.out_dir + "/samples.txt", samples_text);
-    dl::Json samples = dl::Json::array();
-    for (const std::string& text : sample_texts) samples.push_back(text);
-
-    dl::Json summary = dl::Json::object();
-    summary["chapter"] = kChapter;
-    summary["corpus"] = o.corpus;
-    summary["val_loss"] = best;
-    summary["unigram_val_loss"] = unigram;
-    summary["val_bpc"] = best / std::numbers::ln2;
-    summary["val_perplexity"] = std::exp(best);
-    summary["best_step"] = best_step;
-    summary["train_seconds"] = train_seconds;
-    summary["steps"] = o.steps;
-    summary["batch_size"] = o.batch;
-    summary["seq_len"] = o.seq_len;
-    summary["embedding"] = o.embedding;
-    summary["hidden"] = o.hidden;
-    summary["lr"] = o.lr;
-    summary["dropout"] = o.dropout;
-    summary["clip"] = o.clip;
-    summary["seed"] = o.seed;
-    summary["threads"] = o.threads;
-    summary["vocabulary"] = corpus.vocab.size();
-    summary["parameters"] = model.num_parameters();
-    summary["train_chars"] = corpus.train.size();
-    summary["validation_chars"] = corpus.validation.size();
-    summary["prime"] = o.prime;
-    summary["temperature"] = o.temperature;
-    summary["form"] = o.form;
-    summary["build"] = dl::util::build_info();  // commit, compiler, Eigen, date: the docs' "verified with" line
-    summary["samples"] = samples;
-    dl::util::write_json_file(o.out_dir + "/summary.json", summary);
-
-    std::cout << "\nsamples (prime " << o.prime << ", temperature " << o.temperature << "):\n" << samples_text;
-    std::printf("validation loss %.3f nats per character (%.3f bits) at step %lld, unigram %.3f; %.1f s of training; "
-                "results in %s\n",
-                best, best / std::numbers::ln2, static_cast<long long>(best_step), unigram, train_seconds, o.out_dir.c_str());
-    return 0;
-  } catch (const dl::NonFiniteError& e) {
-    std::cerr << "rnn: training stopped: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "rnn: error: " << e.what() << "\n";
-    return 1;
-  }
+    return train(program, o);
+  });
 }
+

@@ -1,4 +1,5 @@
-// Safetensors checkpoints: an 8-byte length, a JSON header, then the raw tensor bytes.
+// Files the library writes and reads: atomic writes, and safetensors checkpoints (an
+// 8-byte length, a JSON header, then the raw tensor bytes).
 // The loader treats the file as hostile input and checks every field before using it.
 #include "dl/io.hpp"
 
@@ -10,15 +11,19 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <system_error>
 
-#include "dl/json.hpp"
-#include "dl/util.hpp"
+#include <nlohmann/json.hpp>
 
 namespace dl {
 
 namespace {
+
+// The header's JSON, parsed and written by nlohmann/json; `ordered_json` keeps the
+// tensors in the order they were written.
+using Json = nlohmann::ordered_json;
 
 constexpr const char* kMetadataKey = "__metadata__";
 constexpr uint64_t kFloatBytes = sizeof(float);
@@ -63,15 +68,21 @@ void floats_from_little_endian(float* p, int64_t n) {
 // hostile header cannot produce a megabyte-long error.
 std::string shown(const Json& value) {
   constexpr size_t kMaxShown = 60;
-  std::string text = value.dump();
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (text.size() > kMaxShown) text = text.substr(0, kMaxShown) + "...";
   return text;
 }
 
 // "an array", "a number": the type of a JSON value with its article, for messages.
 std::string a_type(const Json& value) {
-  const std::string name = value.type_name();
+  const std::string name = value.is_number() ? "number" : value.type_name();
   return (name == "array" || name == "object" ? "an " : "a ") + name;
+}
+
+// The directory a path lives in, "." for a bare file name.
+std::string directory_of(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
 }
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& what) { throw FileError(path + ": " + what); }
@@ -122,9 +133,8 @@ struct Entry {
 
 // A non-negative integer field (an extent or an offset); throws naming `what`.
 uint64_t non_negative_integer(const std::string& path, const std::string& where, const Json& v) {
-  if (!v.is_integer() || v.as_number() < 0)
-    corrupt(path, where + " holds " + shown(v) + " (expected a non-negative integer)");
-  return static_cast<uint64_t>(v.as_int64());
+  if (!v.is_number_unsigned()) corrupt(path, where + " holds " + shown(v) + " (expected a non-negative integer)");
+  return v.get<uint64_t>();
 }
 
 Entry parse_entry(const std::string& path, const std::string& name, const Json& spec, uint64_t data_size) {
@@ -133,14 +143,15 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
     corrupt(path, who + ": entry is " + a_type(spec) +
                       " (expected an object with \"dtype\", \"shape\" and \"data_offsets\")");
   const auto field = [&](const char* key) -> const Json& {
-    const Json* v = spec.find(key);
-    if (!v) corrupt(path, who + ": missing \"" + key + "\" (expected \"dtype\", \"shape\" and \"data_offsets\")");
+    const auto v = spec.find(key);
+    if (v == spec.end())
+      corrupt(path, who + ": missing \"" + key + "\" (expected \"dtype\", \"shape\" and \"data_offsets\")");
     return *v;
   };
 
   const Json& dtype = field("dtype");
   if (!dtype.is_string()) corrupt(path, who + ": dtype is " + shown(dtype) + " (expected a string such as \"F32\")");
-  if (dtype.as_string() != "F32")
+  if (dtype.get<std::string>() != "F32")
     corrupt(path, who + " has dtype " + shown(dtype) +
                       ", but only F32 is supported (expected \"F32\"; convert the checkpoint to float32 first, e.g. "
                       "in PyTorch {k: v.float() for k, v in state_dict.items()})");
@@ -152,8 +163,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
   // Count elements with saturation: a hostile shape must not overflow, only fail the size check below.
   constexpr uint64_t kCap = uint64_t{1} << 60;  // far beyond any file, and 4 * kCap still fits
   uint64_t count = 1;
-  for (const Json& d : shape.elements()) {
-    if (d.is_number() && d.as_number() < 0)
+  for (const Json& d : shape) {
+    if (d.is_number() && d.get<double>() < 0)
       corrupt(path, who + ": shape " + shown(shape) + " has a negative extent (expected extents >= 0)");
     const uint64_t extent = non_negative_integer(path, who + ": shape " + shown(shape), d);
     e.shape.push_back(static_cast<int64_t>(extent));
@@ -163,8 +174,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
   const Json& offsets = field("data_offsets");
   if (!offsets.is_array() || offsets.size() != 2)
     corrupt(path, who + ": data_offsets is " + shown(offsets) + " (expected two integers [begin, end])");
-  e.begin = non_negative_integer(path, who + ": data_offsets " + shown(offsets), offsets.at(size_t{0}));
-  e.end = non_negative_integer(path, who + ": data_offsets " + shown(offsets), offsets.at(size_t{1}));
+  e.begin = non_negative_integer(path, who + ": data_offsets " + shown(offsets), offsets[0]);
+  e.end = non_negative_integer(path, who + ": data_offsets " + shown(offsets), offsets[1]);
   if (e.begin > e.end)
     corrupt(path, who + ": data_offsets " + shown(offsets) + " begin after they end (expected begin <= end)");
   if (e.end > data_size)
@@ -180,16 +191,79 @@ Entry parse_entry(const std::string& path, const std::string& name, const Json& 
   return e;
 }
 
+// Nesting beyond this is no safetensors header (which is two levels deep); refusing it
+// bounds the work a hostile file can ask for.
+constexpr int kMaxHeaderDepth = 64;
+
+// The header as JSON, or a FileError saying what is wrong with it: not JSON (with the
+// byte offset), nested too deeply, or a tensor name given twice (a JSON parser would
+// silently keep only the last).
+Json parse_header(const std::string& path, const std::string& text) {
+  std::set<std::string> names;
+  const auto check = [&](int depth, Json::parse_event_t event, Json& value) {
+    if (depth > kMaxHeaderDepth)
+      corrupt(path, "header nests deeper than " + std::to_string(kMaxHeaderDepth) +
+                        " levels (expected an object of tensor entries, two levels deep)");
+    if (event == Json::parse_event_t::key && depth == 1 && !names.insert(value.get<std::string>()).second)
+      corrupt(path, "header names " + shown(value) + " twice (expected each tensor under its own name)");
+    return true;
+  };
+  try {
+    return Json::parse(text, check);
+  } catch (const Json::parse_error& e) {
+    corrupt(path, "header is not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what() +
+                      " (offsets count from the header's start at file byte 8; expected a JSON object)");
+  }
+}
+
 }  // namespace
+
+void write_file_atomically(const std::string& path, std::string_view bytes) {
+  if (path.empty()) throw FileError("write_file_atomically: empty path (expected a file name)");
+  // Same directory as the target: rename() is only atomic within one file system.
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  const auto fail = [&](const char* step) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());  // may already be gone; the error that matters is `err`
+    throw FileError(path + ": cannot save (" + step + "): " + std::system_category().message(err) +
+                    " (expected the directory " + directory_of(path) + " to exist, be writable and have free space)");
+  };
+  if (fd < 0) fail("creating the temporary file");
+
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    // write() may write less than asked (signals, pipes, 2 GB cap), so loop until done.
+    const ssize_t n = ::write(fd, p, std::min<size_t>(left, size_t{1} << 30));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("writing");
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  // Without fsync a crash right after the rename can leave an empty file under the new name.
+  if (::fsync(fd) != 0) fail("flushing to disk");
+  const int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) fail("closing");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("renaming the temporary file over it");
+
+  // Persist the rename itself. Best effort: some file systems refuse fsync on a directory,
+  // and the data is already safe in the file.
+  const int dir = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    (void)::fsync(dir);
+    ::close(dir);
+  }
+}
 
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  Json::Object header;
-  if (!metadata.empty()) {
-    Json::Object strings;
-    for (const auto& [key, value] : metadata) strings.emplace_back(key, Json(value));
-    header.emplace_back(kMetadataKey, Json::object(std::move(strings)));
-  }
+  Json header = Json::object();
+  if (!metadata.empty()) header[kMetadataKey] = metadata;
   std::set<std::string_view> names;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
@@ -202,18 +276,12 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
     if (!t.defined())
       throw Error("save_safetensors: " + path + ": tensor " + shown(Json(name)) +
                   " is undefined (expected a tensor with data)");
-    Json shape = Json::array();
-    for (int64_t d : t.shape()) shape.push_back(d);
     const uint64_t bytes = static_cast<uint64_t>(t.numel()) * kFloatBytes;
-    Json::Object entry;
-    entry.emplace_back("dtype", "F32");
-    entry.emplace_back("shape", std::move(shape));
-    entry.emplace_back("data_offsets", Json::array({Json(offset), Json(offset + bytes)}));
-    header.emplace_back(name, Json::object(std::move(entry)));
+    header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
 
-  std::string text = Json::object(std::move(header)).dump();
+  std::string text = header.dump(-1, ' ', false, Json::error_handler_t::replace);
   // Spaces are JSON whitespace, so padding keeps the header valid while aligning the
   // data to 8 bytes, which lets readers map the floats in place.
   text.append((8 - (8 + text.size()) % 8) % 8, ' ');
@@ -223,7 +291,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   append_le_u64(file, text.size());
   file += text;
   for (const auto& [name, t] : tensors) floats_to_little_endian(file, t.data(), t.numel());
-  util::write_file_atomically(path, file);
+  write_file_atomically(path, file);
 }
 
 NamedTensors load_safetensors(const std::string& path, std::map<std::string, std::string>* metadata) {
@@ -246,13 +314,7 @@ NamedTensors load_safetensors(const std::string& path, std::map<std::string, std
 
   std::string text(header_size, '\0');
   in.read(8, text.data(), header_size);
-  Json header;
-  try {
-    header = Json::parse(text);
-  } catch (const JsonError& e) {
-    corrupt(path, std::string("header is not valid JSON: ") + e.what() +
-                      " (offsets count from the header's start at file byte 8; expected a JSON object)");
-  }
+  const Json header = parse_header(path, text);
   if (!header.is_object())
     corrupt(path, "header is " + a_type(header) +
                       " (expected an object mapping tensor names to {dtype, shape, data_offsets})");
@@ -268,7 +330,7 @@ NamedTensors load_safetensors(const std::string& path, std::map<std::string, std
         if (!value.is_string())
           corrupt(path, "__metadata__ entry " + shown(Json(key)) + " is " + shown(value) +
                             " (expected a string; the format allows only string metadata)");
-        meta[key] = value.as_string();
+        meta[key] = value.get<std::string>();
       }
       continue;
     }

@@ -18,14 +18,10 @@ struct LayerCall {
 thread_local std::vector<LayerCall>* g_summary_calls = nullptr;
 }  // namespace
 
-Tensor Module::operator()(const Tensor& x) {
+Tensor Layer::operator()(const Tensor& x) {
   Tensor y = forward(x);
   if (g_summary_calls) g_summary_calls->push_back({this, y.shape()});
   return y;
-}
-
-Tensor Module::forward(const Tensor&) {
-  throw Error(type_name() + ": forward(Tensor) is not defined for this module; override it or call its own methods");
 }
 
 Tensor Module::register_parameter(const std::string& name, Tensor value) {
@@ -218,19 +214,19 @@ std::string Dropout::extra_repr() const {
   return s.str();
 }
 
-Sequential& Sequential::add(std::shared_ptr<Module> module) {
-  layers_.push_back(module.get());
-  register_module(std::to_string(layers_.size() - 1), std::move(module));
+Sequential& Sequential::add(std::shared_ptr<Layer> layer) {
+  layers_.push_back(layer.get());
+  register_module(std::to_string(layers_.size() - 1), std::move(layer));
   return *this;
 }
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (Module* layer : layers_) h = (*layer)(h);
+  for (Layer* layer : layers_) h = (*layer)(h);
   return h;
 }
 
-std::string summary(Module& model, const Shape& input_shape) {
+std::string summary(Layer& model, const Shape& input_shape) {
   // Names and depths of every module in the tree, to label the calls.
   std::unordered_map<const Module*, std::pair<std::string, int>> names;
   std::vector<std::pair<const Module*, std::pair<std::string, int>>> pending{{&model, {"", 0}}};

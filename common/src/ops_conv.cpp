@@ -4,8 +4,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dl/threads.hpp"
 #include "dl/conv.hpp"
-#include "dl/eigen.hpp"
+#include "gemm.hpp"
 #include "op_helpers.hpp"
 
 namespace dl {

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <vector>
 
+#include "dl/threads.hpp"
 #include "dl/eigen.hpp"
 #include "dl/ops.hpp"
 #include "op_helpers.hpp"

@@ -1,5 +1,5 @@
 // Matrix products through Eigen's GEMM: matmul (2-D and batched) and the fused linear map.
-#include "dl/eigen.hpp"
+#include "gemm.hpp"
 #include "dl/ops.hpp"
 #include "op_helpers.hpp"
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <sstream>
 
-#include "dl/eigen.hpp"
+#include "gemm.hpp"
 
 namespace dl {
 
@@ -40,7 +40,7 @@ Tensor rnn_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tens
   return tanh(gate_inputs(x, h, w_ih, w_hh, b_ih, b_hh));
 }
 
-LSTMState lstm_cell(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+RecurrentState lstm_cell(const Tensor& x, const RecurrentState& state, const Tensor& w_ih, const Tensor& w_hh,
                     const Tensor& b_ih, const Tensor& b_hh) {
   check_step(x, state.h, w_ih, w_hh, 4, "lstm_cell");
   if (state.c.shape() != state.h.shape())
@@ -72,7 +72,7 @@ using RowVec = Eigen::Map<const Eigen::RowVectorXf>;
 using ArrSeg = Eigen::Map<Eigen::ArrayXf>;
 using ConstArrSeg = Eigen::Map<const Eigen::ArrayXf>;
 
-void check_lstm_layer(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+void check_lstm_layer(const Tensor& x, const RecurrentState& state, const Tensor& w_ih, const Tensor& w_hh,
                       const Tensor& b_ih, const Tensor& b_hh) {
   if (x.dim() != 3) throw ShapeError("lstm_layer: input must be (T,B,I), got " + to_string(x.shape()));
   if (x.size(0) == 0) throw ShapeError("lstm_layer: the sequence is empty (0 time steps)");
@@ -91,7 +91,7 @@ void check_lstm_layer(const Tensor& x, const LSTMState& state, const Tensor& w_i
 }  // namespace
 
 // [lstm-forward]
-LSTMSequence lstm_layer(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+RecurrentSequence lstm_layer(const Tensor& x, const RecurrentState& state, const Tensor& w_ih, const Tensor& w_hh,
                         const Tensor& b_ih, const Tensor& b_hh) {
   // x: (T,B,I)  state: (B,H) each  ->  output (T,B,H) and the final state.
   check_lstm_layer(x, state, w_ih, w_hh, b_ih, b_hh);
@@ -183,7 +183,7 @@ LSTMSequence lstm_layer(const Tensor& x, const LSTMState& state, const Tensor& w
     if (c0.requires_grad()) ArrMap(grad_data(c0), batch * hidden) += as_array(std::as_const(dc));
   });
   // [lstm-backward]
-  LSTMSequence out;
+  RecurrentSequence out;
   out.output = slice(packed, 0, 0, steps);
   out.state.h = slice(packed, 0, steps - 1, steps).reshape({batch, hidden});
   out.state.c = slice(packed, 0, steps, steps + 1).reshape({batch, hidden});
@@ -231,7 +231,7 @@ RNNCell::RNNCell(int64_t in, int64_t hidden, bool bias, Generator& gen) : Recurr
 GRUCell::GRUCell(int64_t in, int64_t hidden, bool bias, Generator& gen) : RecurrentCell(in, hidden, bias, 3, gen) {}
 LSTMCell::LSTMCell(int64_t in, int64_t hidden, bool bias, Generator& gen) : RecurrentCell(in, hidden, bias, 4, gen) {}
 
-LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state) {
+RecurrentState LSTMCell::forward(const Tensor& x, const RecurrentState& state) {
   if (x.dim() != 2) throw ShapeError("LSTMCell: input must be (B,I), got " + to_string(x.shape()));
   return lstm_layer(x.reshape({1, x.size(0), x.size(1)}), state, weight_ih, weight_hh, bias_ih, bias_hh).state;
 }
@@ -284,7 +284,7 @@ RecurrentOutput Recurrent::run(const Tensor& x, const Tensor& h0, const Tensor& 
     const auto initial = [&](const Tensor& s) {
       return s.defined() ? slice(s, 0, k, k + 1).reshape({batch, hidden_size}) : Tensor::zeros({batch, hidden_size});
     };
-    const LSTMSequence result =
+    const RecurrentSequence result =
         run_layer(k, layer_input, {initial(h0), has_cell() ? initial(c0) : Tensor()});
     layer_input = result.output;  // (T,B,H)
     if (k + 1 < layers) layer_input = dropout(layer_input, options.dropout, is_training());
@@ -298,38 +298,36 @@ RecurrentOutput Recurrent::run(const Tensor& x, const Tensor& h0, const Tensor& 
   return out;
 }
 
-LSTMState Recurrent::step(int64_t, const Tensor&, const LSTMState&) {
-  throw Error(type_name() + ": no single-step implementation; it overrides run_layer instead");
-}
-
-LSTMSequence Recurrent::run_layer(int64_t layer, const Tensor& seq, const LSTMState& initial) {
+RecurrentSequence Recurrent::run_cell_steps(const Tensor& seq, const Tensor& h0,
+                                            const std::function<Tensor(const Tensor&, const Tensor&)>& cell) const {
+  // seq: (T,B,I)  h0: (B,H)  ->  output (T,B,H), final h (B,H)
   const int64_t steps = seq.size(0), batch = seq.size(1);
-  LSTMState state = initial;
+  Tensor h = h0;
   std::vector<Tensor> outputs;
   for (int64_t t = 0; t < steps; ++t) {
-    state = step(layer, slice(seq, 0, t, t + 1).reshape({batch, seq.size(2)}), state);
-    outputs.push_back(state.h.reshape({1, batch, hidden_size}));
+    h = cell(slice(seq, 0, t, t + 1).reshape({batch, seq.size(2)}), h);
+    outputs.push_back(h.reshape({1, batch, hidden_size}));
   }
-  return {concat(outputs, 0), state};
+  return {concat(outputs, 0), {h, Tensor()}};
 }
 
 RNN::RNN(int64_t in, int64_t hidden, RecurrentOptions opts, Generator& gen) : Recurrent(in, hidden, opts, 1, gen) {}
-LSTMState RNN::step(int64_t k, const Tensor& x, const LSTMState& s) {
+RecurrentSequence RNN::run_layer(int64_t k, const Tensor& seq, const RecurrentState& state) {
   const auto& p = layers_[static_cast<size_t>(k)];
-  return {rnn_cell(x, s.h, p[0], p[1], p[2], p[3]), Tensor()};
+  return run_cell_steps(seq, state.h, [&](const Tensor& x, const Tensor& h) { return rnn_cell(x, h, p[0], p[1], p[2], p[3]); });
 }
 
 LSTM::LSTM(int64_t in, int64_t hidden, RecurrentOptions opts, Generator& gen) : Recurrent(in, hidden, opts, 4, gen) {}
 
-LSTMSequence LSTM::run_layer(int64_t k, const Tensor& seq, const LSTMState& state) {
+RecurrentSequence LSTM::run_layer(int64_t k, const Tensor& seq, const RecurrentState& state) {
   const auto& p = layers_[static_cast<size_t>(k)];
   return lstm_layer(seq, state, p[0], p[1], p[2], p[3]);
 }
 
 GRU::GRU(int64_t in, int64_t hidden, RecurrentOptions opts, Generator& gen) : Recurrent(in, hidden, opts, 3, gen) {}
-LSTMState GRU::step(int64_t k, const Tensor& x, const LSTMState& s) {
+RecurrentSequence GRU::run_layer(int64_t k, const Tensor& seq, const RecurrentState& state) {
   const auto& p = layers_[static_cast<size_t>(k)];
-  return {gru_cell(x, s.h, p[0], p[1], p[2], p[3]), Tensor()};
+  return run_cell_steps(seq, state.h, [&](const Tensor& x, const Tensor& h) { return gru_cell(x, h, p[0], p[1], p[2], p[3]); });
 }
 
 }  // namespace nn

@@ -13,8 +13,8 @@ generated into the source tree:
 ``<!-- plot: NAME -->`` and ``<!-- plot: VARIANT NAME -->``
     A figure drawn now with matplotlib (Agg) from the chapter's results:
     ``build/results/<chapter>/`` for ``NAME``, ``build/results/<chapter>-VARIANT/``
-    for ``VARIANT NAME`` (``--corpus poems`` writes ``03-rnn-poems``, ``--arch seed``
-    writes ``02-cnn-seed``). The names are the keys of ``PLOTS`` below: ``loss``,
+    for ``VARIANT NAME`` (``--corpus poems`` writes ``03-rnn-poems``, ``--arch lesson``
+    writes ``02-cnn-lesson``). The names are the keys of ``PLOTS`` below: ``loss``,
     ``overfitting``, ``accuracy``, ``confusion``, ``filters``, ``feature_maps``,
     ``misclassified``, ``grad_norms``. Figures go to ``_generated/`` in the
     staging folder and are only redrawn when their inputs change.

@@ -2,12 +2,12 @@
 // library's matrix products ran on (./book bench --compare torch prints it).
 #include <benchmark/benchmark.h>
 
-#include "dl/eigen.hpp"
+#include "dl/threads.hpp"
 
 namespace {
 
 const bool registered = [] {
-  benchmark::AddCustomContext("dl_blas", dl::detail::blas_name());
+  benchmark::AddCustomContext("dl_blas", dl::blas_name());
   benchmark::AddCustomContext("dl_threads", std::to_string(dl::num_threads()));
   return true;
 }();

@@ -31,7 +31,7 @@ void BM_LstmForwardBackward(benchmark::State& state) {
   const dl::Tensor dy = dl::Tensor::randn({steps + 1, kBatch, kHidden});
   for (auto _ : state) {
     for (dl::Tensor* t : {&x, &h, &c, &w_ih, &w_hh, &b_ih, &b_hh}) t->zero_grad();
-    const dl::LSTMSequence s = dl::lstm_layer(x, {h, c}, w_ih, w_hh, b_ih, b_hh);
+    const dl::RecurrentSequence s = dl::lstm_layer(x, {h, c}, w_ih, w_hh, b_ih, b_hh);
     dl::concat({s.output, s.state.c.reshape({1, kBatch, kHidden})}, 0).backward(dy);
     benchmark::DoNotOptimize(w_hh.grad().data());
   }
@@ -66,7 +66,7 @@ void BM_CharLMTrainStep(benchmark::State& state) {
   ch03::CharLM model(kVocab);
   dl::optim::Adam optimizer(model.parameters(), {.lr = 1e-3f});
   const std::vector<int> inputs = random_ids(kSteps * kBatch), targets = random_ids(kSteps * kBatch);
-  dl::LSTMState carried;
+  dl::RecurrentState carried;
   for (auto _ : state) {
     const double loss = ch03::train_step(model, optimizer, inputs, targets, kSteps, kBatch, carried, 1.0f);
     benchmark::DoNotOptimize(loss);

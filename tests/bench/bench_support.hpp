@@ -27,7 +27,7 @@ inline void report_memory(benchmark::State& state) {
 
 /// Times forward, cross-entropy, backward and an Adam step of `model` on one fixed
 /// batch of `batch` random inputs with `features` values each.
-inline void train_step(benchmark::State& state, dl::nn::Module& model, int64_t batch, int64_t features) {
+inline void train_step(benchmark::State& state, dl::nn::Layer& model, int64_t batch, int64_t features) {
   dl::optim::Adam optimizer(model.parameters());
   const dl::Tensor x = dl::Tensor::uniform({batch, features}, 0, 1);
   std::vector<int> y(static_cast<size_t>(batch));

@@ -1,7 +1,9 @@
 // The FAQ: its source is complete and consistent, and the lookup finds the right
 // entry for questions written in learners' own words (held-out queries).
 #include <catch2/catch.hpp>
-#include <dl/json.hpp>
+#include <dl/app/results.hpp>
+#include <dl/error.hpp>
+#include <dl/random.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -23,9 +25,9 @@ const faq::Index& index() {
 
 std::vector<std::pair<std::string, std::string>> labelled_queries() {
   std::vector<std::pair<std::string, std::string>> out;
-  const dl::Json root = dl::Json::parse(read_text(DL_FAQ_QUERIES));  // keep it alive while iterating
-  for (const dl::Json& q : root.at("queries").elements())
-    out.emplace_back(q.at("query").as_string(), q.at("id").as_string());
+  const dl::app::Json root = dl::app::read_json_file(DL_FAQ_QUERIES);
+  for (const dl::app::Json& q : root.at("queries"))
+    out.emplace_back(q.at("query").get<std::string>(), q.at("id").get<std::string>());
   return out;
 }
 

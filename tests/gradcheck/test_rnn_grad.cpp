@@ -25,7 +25,7 @@ TEST_CASE("rnn_cell, lstm_cell, gru_cell: one step matches finite differences", 
     INFO("lstm output " << (want_c ? "c" : "h"));
     require_gradcheck(
         [want_c](const auto& v) {
-          const dl::LSTMState s = dl::lstm_cell(v[0], {v[1], v[2]}, v[3], v[4], v[5], v[6]);
+          const dl::RecurrentState s = dl::lstm_cell(v[0], {v[1], v[2]}, v[3], v[4], v[5], v[6]);
           return want_c ? s.c : s.h;
         },
         {param({B, I}, gen), param({B, H}, gen), param({B, H}, gen), param({4 * H, I}, gen), param({4 * H, H}, gen),
@@ -74,7 +74,7 @@ TEST_CASE("lstm_layer: fused backward matches finite differences over lengths, b
     if (bias) v.insert(v.end(), {param({4 * H}, gen), param({4 * H}, gen)});
     require_gradcheck(
         [&](const auto& p) {
-          const dl::LSTMSequence s = dl::lstm_layer(p[0], {p[1], p[2]}, p[3], p[4], bias ? p[5] : Tensor(),
+          const dl::RecurrentSequence s = dl::lstm_layer(p[0], {p[1], p[2]}, p[3], p[4], bias ? p[5] : Tensor(),
                                                     bias ? p[6] : Tensor());
           // Every output of the op: all hidden states, and the final cell state.
           return dl::concat({s.output.reshape({T * B, H}), s.state.c}, 0);

@@ -15,6 +15,7 @@
 // file instead of keeping a second copy of it.
 //
 // usage: parity_dump DIR [ops|models]   (both groups without the second argument)
+#include <dl/threads.hpp>
 #include <dl/conv.hpp>
 #include <dl/io.hpp>
 #include <dl/nn.hpp>
@@ -265,7 +266,7 @@ void charlm_case(const std::string& dir, uint64_t seed) {
   const std::vector<int> ids = random_ids(kSteps * kBatch, kVocab, gen);
   const std::vector<int> targets = random_ids(kSteps * kBatch, kVocab, gen);
   // A carried-over state, as in truncated BPTT from the second window on (no gradient).
-  const dl::LSTMState state{dl::Tensor::randn({1, kBatch, kHidden}, gen) * 0.5f,
+  const dl::RecurrentState state{dl::Tensor::randn({1, kBatch, kHidden}, gen) * 0.5f,
                             dl::Tensor::randn({1, kBatch, kHidden}, gen) * 0.5f};
   d.add_ids("in.ids", ids, {kSteps, kBatch});
   d.add_ids("in.targets", targets, {kSteps * kBatch});

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "dl/io.hpp"
-#include "dl/json.hpp"
+#include <nlohmann/json.hpp>
 #include "test_support.hpp"
 
 using Catch::Matchers::Contains;
@@ -117,8 +117,8 @@ TEST_CASE("safetensors: header length is little-endian and the data start 8-byte
   const std::string header = bytes.substr(8, n);
   CHECK(header.front() == '{');
   CHECK(header.find_last_not_of(' ') != std::string::npos);  // padding is spaces after the object
-  const dl::Json parsed = dl::Json::parse(header);
-  CHECK(parsed.at("a").at("dtype").as_string() == "F32");
+  const auto parsed = nlohmann::ordered_json::parse(header);
+  CHECK(parsed.at("a").at("dtype") == "F32");
   CHECK(parsed.at("a").at("shape").dump() == "[2]");
   CHECK(parsed.at("a").at("data_offsets").dump() == "[0,8]");
   CHECK(parsed.at("b").at("shape").dump() == "[]");
@@ -237,6 +237,13 @@ TEST_CASE("safetensors: each kind of corrupt file throws FileError naming the pa
        "the last 4 bytes"},
       {"metadata not strings", safetensors_bytes(R"({"__metadata__":{"epoch":3}})", ""), "expected a string"},
       {"metadata not an object", safetensors_bytes(R"({"__metadata__":[]})", ""), "expected an object of strings"},
+      {"a tensor named twice",
+       safetensors_bytes("{" + entry("w", R"("dtype":"F32","shape":[1],"data_offsets":[0,4])") + "," +
+                             entry("w", R"("dtype":"F32","shape":[1],"data_offsets":[4,8])") + "}",
+                         f8),
+       "names \"w\" twice"},
+      {"nesting beyond the limit", safetensors_bytes(std::string(100, '[') + std::string(100, ']'), ""),
+       "nests deeper than 64 levels"},
   };
   for (const Case& c : cases) {
     INFO(c.what);

@@ -2,13 +2,15 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <sstream>
+#include <type_traits>
 
 #include "dl/nn.hpp"
+#include "dl/rnn.hpp"
 
 using dl::Tensor;
 
 namespace {
-struct TwoLayer : dl::nn::Module {
+struct TwoLayer : dl::nn::Layer {
   dl::nn::Linear fc1{4, 8}, fc2{8, 3};
   dl::nn::Dropout drop{0.5f};
   TwoLayer() {
@@ -96,5 +98,22 @@ TEST_CASE("sequential: runs its layers in order and prints the tree", "[nn]") {
   std::ostringstream s;
   s << net;
   CHECK_THAT(s.str(), Catch::Contains("(1): ReLU()") && Catch::Contains("Linear(in_features=3, out_features=4"));
-  CHECK_THROWS_WITH(dl::nn::Module().forward(Tensor::ones({1})), Catch::Contains("forward"));
+}
+
+// A module is called the way its kind declares, or the call does not compile: no
+// module has a forward(Tensor) that throws "not implemented" at run time.
+template <class M>
+constexpr bool callable_with_a_tensor = std::is_invocable_v<M&, const Tensor&>;
+
+TEST_CASE("module: only layers take one tensor, recurrent modules do not compile with one", "[nn]") {
+  STATIC_REQUIRE(callable_with_a_tensor<dl::nn::Linear>);
+  STATIC_REQUIRE(callable_with_a_tensor<dl::nn::Sequential>);
+  STATIC_REQUIRE(callable_with_a_tensor<TwoLayer>);
+  STATIC_REQUIRE(!callable_with_a_tensor<dl::nn::Module>);
+  STATIC_REQUIRE(!callable_with_a_tensor<dl::nn::LSTM>);
+  STATIC_REQUIRE(!callable_with_a_tensor<dl::nn::Embedding>);
+  STATIC_REQUIRE(!std::is_abstract_v<TwoLayer>);
+  STATIC_REQUIRE(std::is_abstract_v<dl::nn::Layer>);  // a layer without forward cannot be built
+  dl::nn::LSTM lstm(3, 4);
+  CHECK(lstm.forward(Tensor::ones({2, 1, 3})).output.shape() == dl::Shape{2, 1, 4});
 }

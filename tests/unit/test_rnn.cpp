@@ -22,7 +22,7 @@ Tensor leaf(const dl::Shape& shape, float scale, dl::Generator& gen) {
 Tensor block(const Tensor& t, int64_t k, int64_t h) { return dl::slice(t, 1, k * h, (k + 1) * h); }
 
 // The references: one step each, written here from the equations with primitive ops only.
-dl::LSTMState lstm_step_by_hand(const Tensor& x, const dl::LSTMState& s, const std::vector<Tensor>& w, int64_t h) {
+dl::RecurrentState lstm_step_by_hand(const Tensor& x, const dl::RecurrentState& s, const std::vector<Tensor>& w, int64_t h) {
   const Tensor a = dl::matmul(x, dl::transpose(w[0], 0, 1)) + w[2] + dl::matmul(s.h, dl::transpose(w[1], 0, 1)) + w[3];
   const Tensor i = dl::sigmoid(block(a, 0, h)), f = dl::sigmoid(block(a, 1, h));
   const Tensor g = dl::tanh(block(a, 2, h)), o = dl::sigmoid(block(a, 3, h));
@@ -74,7 +74,7 @@ TEST_CASE("LSTM stack: equals its cells unrolled by hand, batch-first or not", "
   std::vector<Tensor> inputs;
   for (int64_t t = 0; t < 5; ++t) inputs.push_back(dl::slice(x, 0, t, t + 1).reshape({2, 3}));
   for (int layer = 0; layer < 2; ++layer) {
-    dl::LSTMState s{Tensor::zeros({2, 4}), Tensor::zeros({2, 4})};
+    dl::RecurrentState s{Tensor::zeros({2, 4}), Tensor::zeros({2, 4})};
     for (Tensor& in : inputs) {
       s = dl::lstm_cell(in, s, p[4 * layer].second, p[4 * layer + 1].second, p[4 * layer + 2].second,
                         p[4 * layer + 3].second);
@@ -103,12 +103,12 @@ TEST_CASE("fused lstm_layer equals an LSTM unrolled by hand from primitive ops: 
                           leaf({4 * H}, 0.5f, gen)};
     // Weight every output differently so that a swapped gradient cannot cancel out.
     const Tensor r_out = Tensor::randn({T, B, H}, gen), r_h = Tensor::randn({B, H}, gen), r_c = Tensor::randn({B, H}, gen);
-    const dl::LSTMSequence fused = dl::lstm_layer(v[0], {v[1], v[2]}, v[3], v[4], v[5], v[6]);
+    const dl::RecurrentSequence fused = dl::lstm_layer(v[0], {v[1], v[2]}, v[3], v[4], v[5], v[6]);
     const Tensor fused_out = fused.output.detach(), fused_h = fused.state.h.detach(), fused_c = fused.state.c.detach();
     const auto fused_grads =
         take_grads(dl::sum(fused.output * r_out) + dl::sum(fused.state.h * r_h) + dl::sum(fused.state.c * r_c), v);
 
-    dl::LSTMState s{v[1], v[2]};
+    dl::RecurrentState s{v[1], v[2]};
     std::vector<Tensor> outputs;
     for (int64_t t = 0; t < T; ++t) {
       s = lstm_step_by_hand(dl::slice(v[0], 0, t, t + 1).reshape({B, I}), s, {v[3], v[4], v[5], v[6]}, H);
@@ -166,9 +166,9 @@ TEST_CASE("cell modules: PyTorch's names, and LSTMCell equals one step of the co
   CHECK(dl::nn::GRUCell(3, 4).weight_hh.shape() == dl::Shape{12, 4});
   CHECK(dl::nn::RNNCell(3, 4, false).parameters().size() == 2);
   const Tensor x = Tensor::randn({2, 3}, gen);
-  const dl::LSTMState s{Tensor::randn({2, 4}, gen), Tensor::randn({2, 4}, gen)};
-  const dl::LSTMState a = cell.forward(x, s);
-  const dl::LSTMState b = dl::lstm_cell(x, s, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh);
+  const dl::RecurrentState s{Tensor::randn({2, 4}, gen), Tensor::randn({2, 4}, gen)};
+  const dl::RecurrentState a = cell.forward(x, s);
+  const dl::RecurrentState b = dl::lstm_cell(x, s, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh);
   CHECK(max_scaled_diff(a.h, b.h) <= 1e-6f);
   CHECK(max_scaled_diff(a.c, b.c) <= 1e-6f);
 }

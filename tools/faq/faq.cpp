@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <dl/json.hpp>
+#include <dl/app/results.hpp>
+#include <dl/error.hpp>
 #include <dl/utf8.hpp>
 #include <fstream>
 #include <sstream>
@@ -195,27 +196,18 @@ size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
 }
 
 std::vector<Entry> load_entries(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw dl::FileError(path + ": cannot open the FAQ source");
-  std::ostringstream text;
-  text << in.rdbuf();
-  dl::Json root;
-  try {
-    root = dl::Json::parse(text.str());
-  } catch (const dl::Error& e) {
-    throw dl::FileError(path + ": not valid JSON: " + e.what());
-  }
+  const dl::app::Json root = dl::app::read_json_file(path);
   if (!root.is_object() || !root.contains("entries") || !root.at("entries").is_array())
     throw dl::FileError(path + ": expected an object with an \"entries\" array");
   std::vector<Entry> entries;
   std::unordered_set<std::string> ids;
-  for (const dl::Json& item : root.at("entries").elements()) {
+  for (const dl::app::Json& item : root.at("entries")) {
     const std::string where = path + ": entry " + std::to_string(entries.size());
     if (!item.is_object()) throw dl::FileError(where + " is not an object");
     const auto field = [&](const char* name) {
       if (!item.contains(name) || !item.at(name).is_string())
         throw dl::FileError(where + ": field \"" + name + "\" is missing or not a string");
-      return item.at(name).as_string();
+      return item.at(name).get<std::string>();
     };
     Entry e{field("id"), field("chapter"), field("link"), field("question_en"), field("question_zh"),
             field("answer_en"), field("answer_zh"), {}};
@@ -226,9 +218,9 @@ std::vector<Entry> load_entries(const std::string& path) {
     if (!ids.insert(e.id).second) throw dl::FileError(where + ": duplicate id \"" + e.id + "\"");
     if (!item.contains("keywords") || !item.at("keywords").is_array())
       throw dl::FileError(where + " (" + e.id + "): \"keywords\" must be an array of strings");
-    for (const dl::Json& k : item.at("keywords").elements()) {
+    for (const dl::app::Json& k : item.at("keywords")) {
       if (!k.is_string()) throw dl::FileError(where + " (" + e.id + "): a keyword is not a string");
-      e.keywords.push_back(k.as_string());
+      e.keywords.push_back(k.get<std::string>());
     }
     entries.push_back(std::move(e));
   }

@@ -1,5 +1,6 @@
 /// @file io.hpp
-/// @brief Checkpoints in the safetensors format, readable by PyTorch, JAX and 🤗 tools.
+/// @brief Files that survive a crash (`write_file_atomically`) and checkpoints in the
+/// safetensors format, readable by PyTorch, JAX and 🤗 tools.
 ///
 /// A safetensors file is three parts:
 ///
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,6 +36,14 @@ namespace dl {
 /// The largest header `load_safetensors` accepts (100 MB, the same limit as the
 /// reference implementation): a larger length field means a corrupt or foreign file.
 inline constexpr uint64_t kMaxSafetensorsHeader = 100'000'000;
+
+/// Replaces the file at `path` with `bytes` so that readers see either the old file or
+/// the complete new one, never a half-written file (a crash mid-save keeps the last
+/// good checkpoint). Writes `path + ".tmp." + pid` in the same directory, flushes it to
+/// disk (fsync), then renames it over `path`. The directory must exist. On failure the
+/// temporary file is removed, `path` is left untouched, and `dl::FileError` names the
+/// path and the system's reason. Two threads of one process must not write the same path at once.
+void write_file_atomically(const std::string& path, std::string_view bytes);
 
 /// Writes `tensors` (float32, stored as dtype "F32") and string `metadata` to `path` in
 /// the safetensors format, atomically: a crash mid-save leaves the previous file intact.

@@ -1,11 +1,12 @@
 /// @file nn.hpp
 /// @brief Modules: named parameters, submodules, train/eval mode, state dicts, and the basic layers.
 ///
-/// A model is a `Module` whose members are other modules and parameters,
-/// registered by name in its constructor, as in PyTorch's C++ frontend:
+/// A model is a module whose members are other modules and parameters, registered
+/// by name in its constructor, as in PyTorch's C++ frontend. A model that maps one
+/// tensor to one tensor is a `Layer` and declares `forward`:
 ///
 /// ```cpp
-/// struct Net : dl::nn::Module {
+/// struct Net : dl::nn::Layer {
 ///   dl::nn::Linear fc1{784, 256}, fc2{256, 10};
 ///   Net() { register_module("fc1", fc1); register_module("fc2", fc2); }
 ///   dl::Tensor forward(const dl::Tensor& x) override { return fc2(dl::relu(fc1(x))); }
@@ -25,7 +26,11 @@
 
 namespace dl::nn {
 
-/// Base of every layer and model.
+/// Base of every layer and model: named parameters, buffers and submodules, state
+/// dicts, train/eval mode. It has no `forward`: each kind of module declares its own,
+/// with its own signature (`Layer::forward(x)`, `LSTM::forward(x, state)`,
+/// `Embedding(ids, shape)`), so calling a module the wrong way does not compile
+/// (libtorch's design), instead of throwing at run time.
 ///
 /// Modules are registered by address, so a module is neither copied nor moved
 /// once built; hold models by value in `main` or by `std::shared_ptr`.
@@ -35,12 +40,6 @@ class Module {
   virtual ~Module() = default;
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
-
-  /// The module's computation. The default throws: models override it.
-  virtual Tensor forward(const Tensor& x);
-  /// Runs forward(x), so a module reads like a function: `y = fc1(x)`.
-  /// (Also where `summary` observes each layer's output.)
-  Tensor operator()(const Tensor& x);
 
   /// Every trainable parameter, this module's first, then each submodule's in registration order.
   std::vector<Tensor> parameters() const;
@@ -103,10 +102,23 @@ class Module {
 /// Prints the module tree like PyTorch: `Net(\n  (fc1): Linear(in_features=784, ...)\n)`.
 std::ostream& operator<<(std::ostream& os, const Module& module);
 
+/// A module that maps one tensor to one tensor: every layer a `Sequential` holds, and
+/// every model that `summary` and `train::fit_classifier` take (Keras calls them all
+/// layers; a network made of layers is one too). `forward` is pure virtual, so a
+/// layer without one does not compile.
+class Layer : public Module {
+ public:
+  /// The computation: x -> y.
+  virtual Tensor forward(const Tensor& x) = 0;
+  /// Runs forward(x), so a layer reads like a function: `y = fc1(x)`.
+  /// (Also where `summary` observes each layer's output.)
+  Tensor operator()(const Tensor& x);
+};
+
 /// Affine map y = x W^T + b.  x: (..., in)  W: (out, in)  b: (out)  y: (..., out)
 ///
 /// Initialised like PyTorch: W and b uniform in ±1/sqrt(in_features).
-class Linear : public Module {
+class Linear : public Layer {
  public:
   /// A layer with `in_features` inputs and `out_features` outputs, with or without bias.
   Linear(int64_t in_features, int64_t out_features, bool bias = true, Generator& gen = default_generator());
@@ -121,14 +133,14 @@ class Linear : public Module {
 };
 
 /// relu(x) as a module.
-class ReLU : public Module {
+class ReLU : public Layer {
  public:
   Tensor forward(const Tensor& x) override { return relu(x); }
   std::string type_name() const override { return "ReLU"; }
 };
 
 /// leaky_relu(x, slope) as a module.
-class LeakyReLU : public Module {
+class LeakyReLU : public Layer {
  public:
   /// Slope for negative inputs.
   explicit LeakyReLU(float negative_slope = 0.01f) : slope(negative_slope) {}
@@ -138,28 +150,28 @@ class LeakyReLU : public Module {
 };
 
 /// tanh(x) as a module.
-class Tanh : public Module {
+class Tanh : public Layer {
  public:
   Tensor forward(const Tensor& x) override { return dl::tanh(x); }
   std::string type_name() const override { return "Tanh"; }
 };
 
 /// sigmoid(x) as a module.
-class Sigmoid : public Module {
+class Sigmoid : public Layer {
  public:
   Tensor forward(const Tensor& x) override { return sigmoid(x); }
   std::string type_name() const override { return "Sigmoid"; }
 };
 
 /// gelu(x) as a module.
-class GELU : public Module {
+class GELU : public Layer {
  public:
   Tensor forward(const Tensor& x) override { return gelu(x); }
   std::string type_name() const override { return "GELU"; }
 };
 
 /// flatten(x, 1): (B, ...) -> (B, prod(...)).
-class Flatten : public Module {
+class Flatten : public Layer {
  public:
   Tensor forward(const Tensor& x) override { return flatten(x, 1); }
   std::string type_name() const override { return "Flatten"; }
@@ -177,7 +189,7 @@ struct Conv2dOptions {
 /// 2-D convolution layer.  x: (B, in, H, W)  weight: (out, in, k, k)  bias: (out)  y: (B, out, OH, OW)
 ///
 /// Initialised like PyTorch: weight and bias uniform in ±1/sqrt(in * k * k).
-class Conv2d : public Module {
+class Conv2d : public Layer {
  public:
   /// A layer from `in_channels` to `out_channels` with the given kernel, stride, padding, dilation.
   Conv2d(int64_t in_channels, int64_t out_channels, Conv2dOptions options = {}, Generator& gen = default_generator());
@@ -193,7 +205,7 @@ class Conv2d : public Module {
 };
 
 /// max_pool2d as a module.  x: (B, C, H, W) -> (B, C, OH, OW)
-class MaxPool2d : public Module {
+class MaxPool2d : public Layer {
  public:
   /// Window `kernel`, step `stride` (0: same as kernel), zero `padding`.
   explicit MaxPool2d(int64_t kernel, int64_t stride = 0, int64_t padding = 0)
@@ -207,7 +219,7 @@ class MaxPool2d : public Module {
 };
 
 /// avg_pool2d as a module.  x: (B, C, H, W) -> (B, C, OH, OW)
-class AvgPool2d : public Module {
+class AvgPool2d : public Layer {
  public:
   /// Window `kernel`, step `stride` (0: same as kernel), zero `padding`.
   explicit AvgPool2d(int64_t kernel, int64_t stride = 0, int64_t padding = 0)
@@ -222,7 +234,7 @@ class AvgPool2d : public Module {
 
 /// Batch normalisation per channel with a learned scale and shift, and running
 /// statistics (buffers, saved in the state dict) for evaluation mode.
-class BatchNorm2d : public Module {
+class BatchNorm2d : public Layer {
  public:
   /// Normalises `channels` channels; `momentum` weighs each batch in the running statistics.
   explicit BatchNorm2d(int64_t channels, float eps = 1e-5f, float momentum = 0.1f);
@@ -239,7 +251,7 @@ class BatchNorm2d : public Module {
 };
 
 /// Randomly zeroes elements with probability p in training mode; identity in eval mode.
-class Dropout : public Module {
+class Dropout : public Layer {
  public:
   /// Drop probability in [0, 1).
   explicit Dropout(float p = 0.5f, Generator& gen = default_generator());
@@ -253,10 +265,10 @@ class Dropout : public Module {
 };
 
 /// Applies its modules one after another. Submodules are named "0", "1", ...
-class Sequential : public Module {
+class Sequential : public Layer {
  public:
-  /// Appends an owned module and returns this container (chainable).
-  Sequential& add(std::shared_ptr<Module> module);
+  /// Appends an owned layer and returns this container (chainable).
+  Sequential& add(std::shared_ptr<Layer> layer);
   /// Builds a module in place at the end and returns it.
   template <class M, class... Args>
   M& emplace(Args&&... args) {
@@ -268,17 +280,17 @@ class Sequential : public Module {
   std::string type_name() const override { return "Sequential"; }
   /// Number of modules.
   size_t size() const { return layers_.size(); }
-  /// The i-th module.
-  Module& operator[](size_t i) { return *layers_.at(i); }
+  /// The i-th layer.
+  Layer& operator[](size_t i) { return *layers_.at(i); }
 
  private:
-  std::vector<Module*> layers_;
+  std::vector<Layer*> layers_;
 };
 
 /// A table of each layer's output shape and parameter count for an input of
 /// `input_shape` (like torchinfo), in the order the layers run. If a layer throws
 /// a ShapeError, the table ends with that error, which shows where shapes stop fitting.
 /// The model runs once in evaluation mode without recording a graph.
-std::string summary(Module& model, const Shape& input_shape);
+std::string summary(Layer& model, const Shape& input_shape);
 
 }  // namespace dl::nn

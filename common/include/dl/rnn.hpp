@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <span>
 
@@ -21,22 +22,23 @@ namespace dl {
 Tensor rnn_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                 const Tensor& b_hh);
 
-/// Hidden and cell state of an LSTM.
-struct LSTMState {
+/// The state a recurrent network carries from step to step: the hidden state h of
+/// every kind, and the cell state c of an LSTM (undefined for an RNN or a GRU).
+struct RecurrentState {
   Tensor h;  ///< hidden state (B,H) for a cell, (L,B,H) for a layer stack
-  Tensor c;  ///< cell state, same shape as h
+  Tensor c;  ///< cell state of an LSTM, same shape as h; undefined for an RNN or GRU
 };
 
 /// LSTM step with gates in PyTorch's order (i, f, g, o):
 /// [i f g o] = x W_ih^T + b_ih + h W_hh^T + b_hh;  c' = σ(f) c + σ(i) tanh(g);  h' = σ(o) tanh(c').
 /// x: (B,I)  state: (B,H) each  W_ih: (4H,I)  W_hh: (4H,H)
-LSTMState lstm_cell(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+RecurrentState lstm_cell(const Tensor& x, const RecurrentState& state, const Tensor& w_ih, const Tensor& w_hh,
                     const Tensor& b_ih, const Tensor& b_hh);
 
 /// An LSTM layer's outputs over a whole sequence.
-struct LSTMSequence {
+struct RecurrentSequence {
   Tensor output;    ///< h_1..h_T: (T,B,H)
-  LSTMState state;  ///< h_T and c_T: (B,H) each
+  RecurrentState state;  ///< h_T and c_T: (B,H) each
 };
 
 /// A whole LSTM layer, fused: the same result as `lstm_cell` applied step by step,
@@ -44,7 +46,7 @@ struct LSTMSequence {
 /// GEMM per step for h's share of all four gates, and a hand-written backward
 /// through time that sums the weight gradients of all steps in one GEMM each.
 /// x: (T,B,I)  state: (B,H) each  W_ih: (4H,I)  W_hh: (4H,H)  biases (4H) or undefined.
-LSTMSequence lstm_layer(const Tensor& x, const LSTMState& state, const Tensor& w_ih, const Tensor& w_hh,
+RecurrentSequence lstm_layer(const Tensor& x, const RecurrentState& state, const Tensor& w_ih, const Tensor& w_hh,
                         const Tensor& b_ih, const Tensor& b_hh);
 
 /// GRU step with gates in PyTorch's order (r, z, n):
@@ -107,7 +109,7 @@ class LSTMCell : public RecurrentCell {
   /// `input_size` -> `hidden_size`.
   LSTMCell(int64_t input_size, int64_t hidden_size, bool bias = true, Generator& gen = default_generator());
   /// x: (B,I)  state: (B,H) each  ->  the next state
-  LSTMState forward(const Tensor& x, const LSTMState& state);
+  RecurrentState forward(const Tensor& x, const RecurrentState& state);
   std::string type_name() const override { return "LSTMCell"; }
 };
 
@@ -150,10 +152,11 @@ class Recurrent : public Module {
  protected:
   /// `gates` blocks of H rows per weight: 1 (RNN), 4 (LSTM), 3 (GRU).
   Recurrent(int64_t input_size, int64_t hidden_size, RecurrentOptions options, int64_t gates, Generator& gen);
-  /// One step of layer `layer` (RNN and GRU; LSTM runs whole layers instead).
-  virtual LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state);
-  /// Layer `layer` over the whole sequence (T,B,In): by default `step` in a loop.
-  virtual LSTMSequence run_layer(int64_t layer, const Tensor& seq, const LSTMState& state);
+  /// Layer `layer` over the whole sequence (T,B,In) from `state` ((B,H) each).
+  virtual RecurrentSequence run_layer(int64_t layer, const Tensor& seq, const RecurrentState& state) = 0;
+  /// `run_layer` for the cells with a hidden state only (RNN, GRU): `cell(x_t, h)` in a loop over t.
+  RecurrentSequence run_cell_steps(const Tensor& seq, const Tensor& h0,
+                                   const std::function<Tensor(const Tensor& x, const Tensor& h)>& cell) const;
   /// Whether the state has a cell part (LSTM).
   virtual bool has_cell() const { return false; }
   std::vector<std::array<Tensor, 4>> layers_;  ///< per layer: w_ih, w_hh, b_ih, b_hh
@@ -169,7 +172,7 @@ class RNN : public Recurrent {
   std::string type_name() const override { return "RNN"; }
 
  private:
-  LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) override;
+  RecurrentSequence run_layer(int64_t layer, const Tensor& seq, const RecurrentState& state) override;
 };
 
 /// Long short-term memory; each layer runs the fused `lstm_layer`.
@@ -178,11 +181,11 @@ class LSTM : public Recurrent {
   /// `input_size` -> `hidden_size`.
   LSTM(int64_t input_size, int64_t hidden_size, RecurrentOptions options = {}, Generator& gen = default_generator());
   /// Runs over `x` from (h0, c0) (zeros when undefined).
-  RecurrentOutput forward(const Tensor& x, const LSTMState& state = {}) { return run(x, state.h, state.c); }
+  RecurrentOutput forward(const Tensor& x, const RecurrentState& state = {}) { return run(x, state.h, state.c); }
   std::string type_name() const override { return "LSTM"; }
 
  private:
-  LSTMSequence run_layer(int64_t layer, const Tensor& seq, const LSTMState& state) override;
+  RecurrentSequence run_layer(int64_t layer, const Tensor& seq, const RecurrentState& state) override;
   bool has_cell() const override { return true; }
 };
 
@@ -196,7 +199,7 @@ class GRU : public Recurrent {
   std::string type_name() const override { return "GRU"; }
 
  private:
-  LSTMState step(int64_t layer, const Tensor& x, const LSTMState& state) override;
+  RecurrentSequence run_layer(int64_t layer, const Tensor& seq, const RecurrentState& state) override;
 };
 
 }  // namespace nn

@@ -11,12 +11,13 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
-#include <random>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "dl/error.hpp"
+#include "dl/random.hpp"
 
 namespace dl {
 
@@ -28,72 +29,6 @@ int64_t numel(const Shape& shape);
 
 /// A shape written the way error messages show it: `[32,784]`.
 std::string to_string(const Shape& shape);
-
-/// Base of every error the library throws.
-class Error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-/// Thrown when shapes do not fit an op; the message names the op and both shapes.
-class ShapeError : public Error {
- public:
-  using Error::Error;
-};
-
-/// Thrown for a missing, truncated or malformed file; the message names the path.
-class FileError : public Error {
- public:
-  using Error::Error;
-};
-
-/// Thrown when a loss becomes NaN or infinite; the message names the step.
-class NonFiniteError : public Error {
- public:
-  using Error::Error;
-};
-
-/// Thrown by an exercise stub (`exercises/`) that the learner has not written yet;
-/// the message names the exercise and its file.
-class NotImplemented : public Error {
- public:
-  using Error::Error;
-};
-
-/// Deterministic random number source. Same seed, same numbers, on every run.
-class Generator {
- public:
-  /// Seeds the generator.
-  explicit Generator(uint64_t seed = 0) : engine_(seed) {}
-  /// Re-seeds the generator.
-  void seed(uint64_t seed) { engine_.seed(seed); }
-  /// A uniform float in [lo, hi).
-  float uniform(float lo = 0.0f, float hi = 1.0f);
-  /// A standard normal float (Box-Muller, so the stream is the same on every standard library).
-  float normal();
-  /// A uniform integer in [0, n).
-  uint64_t below(uint64_t n);
-  /// Puts `order` in a uniformly random order (Fisher-Yates on `below`, so the result
-  /// is the same with every standard library).
-  void shuffle(std::vector<int64_t>& order);
-  /// The underlying 64-bit engine, for std::shuffle and friends.
-  std::mt19937_64& engine() { return engine_; }
-
- private:
-  std::mt19937_64 engine_;
-};
-
-/// The generator used by factories and initialisers when none is passed.
-Generator& default_generator();
-
-/// Seeds the default generator (like `torch.manual_seed`).
-void manual_seed(uint64_t seed);
-
-/// Sets the number of threads used by GEMMs and parallel loops.
-void set_num_threads(int threads);
-
-/// The number of threads in use.
-int num_threads();
 
 struct TensorImpl;
 

@@ -1,5 +1,5 @@
 /// @file utf8.hpp
-/// @brief UTF-8 encoding and strict decoding, shared by the JSON reader, the text corpora and the FAQ.
+/// @brief UTF-8 encoding and strict decoding, shared by the text corpora and the FAQ.
 #pragma once
 
 #include <string>

@@ -43,7 +43,7 @@ TEST_CASE("lstm_cell_forward: matches dl::lstm_cell on random non-square shapes"
     const dl::Tensor h = test::random_tensor({s.batch, s.hidden}, seed + 6);
     const dl::Tensor c = test::random_tensor({s.batch, s.hidden}, seed + 7, 2.0f);
     const ex::LSTMStep got = ex::lstm_cell_forward(x, h, c, cell.w_ih, cell.w_hh, cell.b_ih, cell.b_hh);
-    const dl::LSTMState want = dl::lstm_cell(x, {h, c}, cell.w_ih, cell.w_hh, cell.b_ih, cell.b_hh);
+    const dl::RecurrentState want = dl::lstm_cell(x, {h, c}, cell.w_ih, cell.w_hh, cell.b_ih, cell.b_hh);
     REQUIRE(got.h.shape() == want.h.shape());
     REQUIRE(got.c.shape() == want.c.shape());
     CHECK(test::max_abs_diff(got.h, want.h) < 1e-5f);
@@ -56,7 +56,7 @@ TEST_CASE("lstm_cell_forward: seven steps with the state fed back match the fuse
   const int64_t steps = 7, batch = 2, in = 3, hidden = 4;
   const test::RandomCell cell = test::random_cell(in, hidden, 4, 850);
   const dl::Tensor xs = test::random_tensor({steps, batch, in}, 860);
-  const dl::LSTMSequence want =
+  const dl::RecurrentSequence want =
       dl::lstm_layer(xs, {dl::Tensor::zeros({batch, hidden}), dl::Tensor::zeros({batch, hidden})}, cell.w_ih, cell.w_hh,
                      cell.b_ih, cell.b_hh);
   ex::LSTMStep state{dl::Tensor::zeros({batch, hidden}), dl::Tensor::zeros({batch, hidden})};
@@ -79,7 +79,7 @@ TEST_CASE("lstm_cell_forward: huge pre-activations saturate the gates without Na
     CHECK(std::isfinite(got.c.at(i)));
     CHECK(std::abs(got.h.at(i)) <= 1.0f);
   }
-  const dl::LSTMState want = dl::lstm_cell(x, {h, c}, cell.w_ih, cell.w_hh, cell.b_ih, cell.b_hh);
+  const dl::RecurrentState want = dl::lstm_cell(x, {h, c}, cell.w_ih, cell.w_hh, cell.b_ih, cell.b_hh);
   CHECK(test::max_abs_diff(got.h, want.h) < 1e-5f);
   CHECK(test::max_abs_diff(got.c, want.c) < 1e-5f);
 }

@@ -5,11 +5,11 @@
 #include <ctime>
 #include <string>
 
-#include "dl/eigen.hpp"  // detail::blas_name
-#include "dl/util.hpp"
+#include "dl/app/build_info.hpp"
+#include "dl/threads.hpp"
 #include "dl_build_info.hpp"  // DL_GIT_COMMIT, written by cmake/BuildInfo.cmake
 
-namespace dl::util {
+namespace dl::app {
 
 namespace {
 
@@ -37,14 +37,12 @@ std::string utc_now() {
 }  // namespace
 
 Json build_info() {
-  Json info = Json::object();
-  info["commit"] = DL_GIT_COMMIT;
-  info["compiler"] = compiler();
-  info["eigen"] = std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
-                  std::to_string(EIGEN_MINOR_VERSION);
-  info["blas"] = detail::blas_name();
-  info["date"] = utc_now();
-  return info;
+  return {{"commit", DL_GIT_COMMIT},
+          {"compiler", compiler()},
+          {"eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                        std::to_string(EIGEN_MINOR_VERSION)},
+          {"blas", blas_name()},
+          {"date", utc_now()}};
 }
 
-}  // namespace dl::util
+}  // namespace dl::app

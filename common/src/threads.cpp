@@ -1,28 +1,23 @@
-// The optimised BLAS behind dl::gemm when the build found OpenBLAS (DL_HAVE_BLAS=1):
-// the one file that includes its header, so nothing else depends on it.
-#include "dl/eigen.hpp"
+// The thread count, and the optimised BLAS behind dl::gemm when the build found
+// OpenBLAS (DL_HAVE_BLAS=1): the one file that includes its header.
+#include "dl/threads.hpp"
 
+#include <omp.h>
+
+#include <Eigen/Core>
 #include <algorithm>
 #include <cctype>
-
 #include <cstdlib>
+
+#include "gemm.hpp"
 
 #if DL_HAVE_BLAS
 #include <cblas.h>
 #endif
 
-namespace dl::detail {
+namespace dl {
 
 #if DL_HAVE_BLAS
-
-void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a,
-              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
-}
-
-void blas_set_threads(int threads) { openblas_set_num_threads(threads); }
 
 namespace {
 
@@ -39,6 +34,17 @@ bool eigen_requested() {
 
 }  // namespace
 
+namespace detail {
+
+void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+void blas_set_threads(int threads) { openblas_set_num_threads(threads); }
+
 // OPENBLAS_CORETYPE=Haswell on an AVX-512 machine makes OpenBLAS use its AVX2
 // kernels, which are slower than Eigen's AVX-512 GEMM (measured here: 183 against
 // 221 GFLOP/s at 1024); products then stay on Eigen. DL_GEMM=eigen asks for Eigen
@@ -47,6 +53,8 @@ bool blas_preferred() {
   static const bool preferred = !eigen_requested() && (avx512_kernels() || !__builtin_cpu_supports("avx512f"));
   return preferred;
 }
+
+}  // namespace detail
 
 std::string blas_name() {
   std::string version = OPENBLAS_VERSION;  // " OpenBLAS 0.3.21 "
@@ -57,7 +65,7 @@ std::string blas_name() {
                      ")";
   if (eigen_requested())
     name += ", not used: DL_GEMM=eigen";
-  else if (!blas_preferred()) {
+  else if (!detail::blas_preferred()) {
     const char* coretype = std::getenv("OPENBLAS_CORETYPE");
     name += ", not used: its kernels are slower than Eigen's on this AVX-512 CPU (OPENBLAS_CORETYPE=" +
             std::string(coretype != nullptr ? coretype : "?") + ")";
@@ -65,14 +73,30 @@ std::string blas_name() {
   return name;
 }
 
+bool blas_compiled_in() { return true; }
+
 #else
 
+namespace detail {
 void blas_set_threads(int) {}
-
 bool blas_preferred() { return false; }
+}  // namespace detail
 
 std::string blas_name() { return "none (Eigen's own GEMM)"; }
 
+bool blas_compiled_in() { return false; }
+
 #endif
 
-}  // namespace dl::detail
+bool blas_in_use() { return detail::blas_preferred(); }
+
+void set_num_threads(int threads) {
+  threads = std::max(1, threads);
+  omp_set_num_threads(threads);
+  Eigen::setNbThreads(threads);
+  detail::blas_set_threads(threads);
+}
+
+int num_threads() { return Eigen::nbThreads(); }
+
+}  // namespace dl
