@@ -9,8 +9,8 @@ int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op, const Shape& sh
   return dim < 0 ? dim + ndim : dim;
 }
 
-Split split_at(const Shape& shape, int64_t dim) {
-  Split s{1, shape[static_cast<size_t>(dim)], 1};
+OuterDimInner outer_dim_inner(const Shape& shape, int64_t dim) {
+  OuterDimInner s{1, shape[static_cast<size_t>(dim)], 1};
   for (int64_t d = 0; d < dim; ++d) s.outer *= shape[static_cast<size_t>(d)];
   for (size_t d = static_cast<size_t>(dim) + 1; d < shape.size(); ++d) s.inner *= shape[d];
   return s;

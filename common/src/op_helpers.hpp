@@ -13,10 +13,10 @@ namespace dl::detail {
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op, const Shape& shape);
 
 /// A shape seen as (outer, n, inner) around one dimension, for reductions and softmax.
-struct Split {
+struct OuterDimInner {
   int64_t outer, n, inner;
 };
-Split split_at(const Shape& shape, int64_t dim);
+OuterDimInner outer_dim_inner(const Shape& shape, int64_t dim);
 
 /// The broadcast of two shapes; throws ShapeError naming `op` when they do not fit.
 Shape broadcast_shape(const Shape& a, const Shape& b, const char* op);

@@ -58,13 +58,13 @@ namespace {
 // Calls f(base, stride) for every slice along the split dimension: the slice's
 // elements are base, base+stride, ..., base+(n-1)*stride.
 template <class F>
-void for_each_slice(const detail::Split& s, F&& f) {
+void for_each_slice(const detail::OuterDimInner& s, F&& f) {
   for (int64_t o = 0; o < s.outer; ++o)
     for (int64_t i = 0; i < s.inner; ++i) f(o * s.n * s.inner + i, s.inner);
 }
 
 // Writes x - logsumexp(x) (log_softmax) or exp of it (softmax) along the split dim.
-Tensor softmax_forward(const Tensor& x, const detail::Split& s, bool log) {
+Tensor softmax_forward(const Tensor& x, const detail::OuterDimInner& s, bool log) {
   Tensor out = Tensor::empty(x.shape());
   const float* px = x.data();
   float* po = out.data();
@@ -85,7 +85,7 @@ Tensor softmax_forward(const Tensor& x, const detail::Split& s, bool log) {
 }  // namespace
 
 Tensor softmax(const Tensor& x, int64_t dim) {
-  const detail::Split s = detail::split_at(x.shape(), detail::normalize_dim(dim, x.dim(), "softmax", x.shape()));
+  const detail::OuterDimInner s = detail::outer_dim_inner(x.shape(), detail::normalize_dim(dim, x.dim(), "softmax", x.shape()));
   Tensor out = softmax_forward(x, s, false);
   record(out, "softmax", {x}, [x, s](const Tensor& y, const Tensor& dout) {
     // y = softmax(x)  =>  dx += y * (dout - sum(dout * y))  along dim
@@ -101,8 +101,8 @@ Tensor softmax(const Tensor& x, int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
-  const detail::Split s =
-      detail::split_at(x.shape(), detail::normalize_dim(dim, x.dim(), "log_softmax", x.shape()));
+  const detail::OuterDimInner s =
+      detail::outer_dim_inner(x.shape(), detail::normalize_dim(dim, x.dim(), "log_softmax", x.shape()));
   Tensor out = softmax_forward(x, s, true);
   record(out, "log_softmax", {x}, [x, s](const Tensor& y, const Tensor& dout) {
     // y = x - logsumexp(x)  =>  dx += dout - exp(y) * sum(dout)  along dim

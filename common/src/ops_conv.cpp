@@ -11,7 +11,7 @@
 
 namespace dl {
 
-int64_t conv_output_size(int64_t in, int64_t kernel, const Conv2dOptions& o, const char* op, const Shape& input,
+int64_t conv_output_size(int64_t in, int64_t kernel, const WindowOptions& o, const char* op, const Shape& input,
                          const Shape& window) {
   const int64_t span = o.dilation * (kernel - 1) + 1;  // extent covered by one window
   const int64_t padded = in + 2 * o.padding;
@@ -26,7 +26,7 @@ int64_t conv_output_size(int64_t in, int64_t kernel, const Conv2dOptions& o, con
 
 namespace {
 
-void check_options(const Conv2dOptions& o, const char* op) {
+void check_options(const WindowOptions& o, const char* op) {
   if (o.stride < 1 || o.dilation < 1 || o.padding < 0)
     throw ShapeError(std::string(op) + ": stride and dilation must be >= 1 and padding >= 0 (got stride " +
                      std::to_string(o.stride) + ", padding " + std::to_string(o.padding) + ", dilation " +
@@ -93,7 +93,7 @@ void col2im(const float* col, const Conv2dGeometry& g, int64_t ld, float* image)
 }
 
 // [conv2d]
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options) {
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const WindowOptions& options) {
   // x: (B,C,H,W)  weight: (O,C,kh,kw)  bias: (O)  out: (B,O,OH,OW)
   check_options(options, "conv2d");
   if (x.dim() != 4 || weight.dim() != 4)

@@ -18,7 +18,7 @@ Conv2dGeometry pool_geometry(const Tensor& x, int64_t kernel, int64_t& stride, i
     throw ShapeError(std::string(op) + ": need kernel >= 1, stride >= 1 and 0 <= padding <= kernel/2 (got kernel " +
                      std::to_string(kernel) + ", stride " + std::to_string(stride) + ", padding " +
                      std::to_string(padding) + ")");
-  const Conv2dOptions o{stride, padding, 1};
+  const WindowOptions o{stride, padding, 1};
   const Shape window{kernel, kernel};
   Conv2dGeometry g{x.size(0), x.size(1), x.size(2), x.size(3), kernel, kernel, stride, padding, 1, 0, 0};
   g.out_h = conv_output_size(g.height, kernel, o, op, x.shape(), window);

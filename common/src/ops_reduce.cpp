@@ -19,7 +19,7 @@ Shape reduced_shape(const Shape& shape, int64_t dim, bool keepdim) {
 
 // Sum along a split dimension, scaled: out[o, i] = scale * sum_k x[o, k, i].
 Tensor scaled_sum(const Tensor& x, int64_t dim, bool keepdim, float scale, const char* op) {
-  const detail::Split s = detail::split_at(x.shape(), dim);
+  const detail::OuterDimInner s = detail::outer_dim_inner(x.shape(), dim);
   Tensor out = Tensor::zeros(reduced_shape(x.shape(), dim, keepdim));
   const float* px = x.data();
   float* po = out.data();
@@ -41,7 +41,7 @@ Tensor scaled_sum(const Tensor& x, int64_t dim, bool keepdim, float scale, const
 
 // Max along a split dimension; backward routes each gradient to the first arg-max.
 Tensor max_along(const Tensor& x, int64_t dim, bool keepdim) {
-  const detail::Split s = detail::split_at(x.shape(), dim);
+  const detail::OuterDimInner s = detail::outer_dim_inner(x.shape(), dim);
   if (s.n == 0) throw ShapeError("max: cannot reduce an empty dimension of shape " + to_string(x.shape()));
   Tensor out = Tensor::empty(reduced_shape(x.shape(), dim, keepdim));
   auto argmax = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(out.numel()));

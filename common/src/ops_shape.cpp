@@ -127,7 +127,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end) {
   if (start < 0 || end > n || start > end)
     throw ShapeError("slice: range [" + std::to_string(start) + ", " + std::to_string(end) + ") out of bounds for dimension " +
                      std::to_string(dim) + " of " + to_string(x.shape()));
-  const detail::Split s = detail::split_at(x.shape(), d);
+  const detail::OuterDimInner s = detail::outer_dim_inner(x.shape(), d);
   Shape out_shape = x.shape();
   out_shape[static_cast<size_t>(d)] = end - start;
   Tensor out = Tensor::empty(out_shape);
@@ -162,7 +162,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     out_shape[static_cast<size_t>(d)] += t.size(d);
   }
   Tensor out = Tensor::empty(out_shape);
-  const detail::Split so = detail::split_at(out_shape, d);
+  const detail::OuterDimInner so = detail::outer_dim_inner(out_shape, d);
   int64_t offset = 0;  // position of each input along dim
   std::vector<int64_t> offsets;
   for (const Tensor& t : xs) {

@@ -13,7 +13,7 @@ TEST_CASE("conv2d: backward matches finite differences over strides, paddings an
   dl::Generator gen(21);
   struct Case {
     dl::Shape x, w;
-    dl::Conv2dOptions o;
+    dl::WindowOptions o;
     bool bias;
   };
   const std::vector<Case> cases = {
@@ -24,7 +24,7 @@ TEST_CASE("conv2d: backward matches finite differences over strides, paddings an
   for (const Case& c : cases) {
     INFO("x " << dl::to_string(c.x) << " w " << dl::to_string(c.w) << " stride " << c.o.stride << " padding "
               << c.o.padding << " dilation " << c.o.dilation);
-    const dl::Conv2dOptions o = c.o;
+    const dl::WindowOptions o = c.o;
     if (c.bias)
       require_gradcheck([o](const auto& v) { return dl::conv2d(v[0], v[1], v[2], o); },
                         {param(c.x, gen), param(c.w, gen), param({c.w[0]}, gen)});

@@ -13,7 +13,7 @@ using test::max_abs_diff;
 namespace {
 
 // The textbook definition, seven loops deep: out[b,o,y,x] = bias[o] + sum_{c,i,j} w[o,c,i,j] * in[b,c,y*s-p+i*d,x*s-p+j*d].
-Tensor naive_conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const dl::Conv2dOptions& o) {
+Tensor naive_conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const dl::WindowOptions& o) {
   const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = w.size(0), KH = w.size(2), KW = w.size(3);
   const int64_t OH = (H + 2 * o.padding - o.dilation * (KH - 1) - 1) / o.stride + 1;
   const int64_t OW = (W + 2 * o.padding - o.dilation * (KW - 1) - 1) / o.stride + 1;
@@ -52,9 +52,9 @@ TEST_CASE("conv2d: im2col + GEMM agrees with the seven-loop definition, forward 
   dl::Generator gen(31);
   const std::vector<std::pair<dl::Shape, dl::Shape>> shapes = {
       {{4, 3, 13, 11}, {5, 3, 3, 3}}, {{2, 8, 16, 16}, {16, 8, 5, 5}}, {{3, 1, 28, 28}, {4, 1, 3, 3}}, {{1, 2, 9, 12}, {3, 2, 2, 4}}};
-  const std::vector<dl::Conv2dOptions> options = {{1, 0, 1}, {1, 1, 1}, {2, 1, 1}, {2, 2, 2}, {3, 0, 1}};
+  const std::vector<dl::WindowOptions> options = {{1, 0, 1}, {1, 1, 1}, {2, 1, 1}, {2, 2, 2}, {3, 0, 1}};
   for (const auto& [xs, ws] : shapes)
-    for (const dl::Conv2dOptions& o : options) {
+    for (const dl::WindowOptions& o : options) {
       INFO("x " << dl::to_string(xs) << " w " << dl::to_string(ws) << " stride " << o.stride << " padding " << o.padding
                 << " dilation " << o.dilation);
       const Tensor x = Tensor::randn(xs, gen), w = Tensor::randn(ws, gen), b = Tensor::randn({ws[0]}, gen);

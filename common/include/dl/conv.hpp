@@ -12,7 +12,7 @@
 namespace dl {
 
 /// Stride, padding and dilation of a 2-D window, the same along height and width.
-struct Conv2dOptions {
+struct WindowOptions {
   int64_t stride = 1;    ///< step between windows
   int64_t padding = 0;   ///< zeros added on every side
   int64_t dilation = 1;  ///< spacing between kernel taps (1: contiguous)
@@ -39,7 +39,7 @@ struct Conv2dGeometry {
 
 /// Output size along one dimension; throws ShapeError naming `op`, the shapes and the formula
 /// when the window does not fit into the padded input.
-int64_t conv_output_size(int64_t in, int64_t kernel, const Conv2dOptions& o, const char* op, const Shape& input,
+int64_t conv_output_size(int64_t in, int64_t kernel, const WindowOptions& o, const char* op, const Shape& input,
                          const Shape& window);
 
 /// @name Kernels (plain functions on raw row-major memory; the ops call them)
@@ -54,7 +54,7 @@ void col2im(const float* col, const Conv2dGeometry& g, int64_t ld, float* image)
 
 /// 2-D convolution (cross-correlation, like PyTorch) through im2col + one GEMM per batch.
 /// x: (B, C, H, W)  weight: (O, C, kh, kw)  bias: (O) or undefined  ->  (B, O, out_h, out_w)
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options = {});
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const WindowOptions& options = {});
 
 /// Max over each window; the gradient goes to the (first) arg-max. Padding never wins.
 /// x: (B, C, H, W)  ->  (B, C, out_h, out_w)

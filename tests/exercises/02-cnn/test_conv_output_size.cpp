@@ -24,7 +24,7 @@ TEST_CASE("conv_output_size: agrees with the library's formula over a grid of ar
       for (int64_t stride = 1; stride <= 3; ++stride)
         for (int64_t padding = 0; padding <= 2; ++padding)
           for (int64_t dilation = 1; dilation <= 3; ++dilation) {
-            const dl::Conv2dOptions options{stride, padding, dilation};
+            const dl::WindowOptions options{stride, padding, dilation};
             int64_t want = -1;
             try {
               want = dl::conv_output_size(in, kernel, options, "test", {in}, {kernel});
