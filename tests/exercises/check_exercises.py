@@ -86,8 +86,8 @@ class Checks:
 
     def rel(self, ex: dict, kind: str) -> Path:
         if kind == "test":
-            return Path("tests") / "exercises" / ex["chapter"] / f"test_{ex['id']}.cpp"
-        return Path(kind) / ex["chapter"] / f"{ex['id']}.cpp"
+            return Path("tests") / "exercises" / ex["chapter"] / ex["id"] / f"test_{ex['id']}.cpp"
+        return Path(kind) / ex["chapter"] / ex["id"] / f"{ex['id']}.cpp"
 
     def untouched_stubs(self) -> tuple[list[dict], list[str]]:
         untouched, edited = [], []
@@ -109,12 +109,17 @@ class Checks:
         expect(len(ids) == len(set(ids)), "an id appears twice in the manifest")
 
         def listed(folder: Path, pattern: str, strip: str = "") -> set[tuple[str, str]]:
-            return {(p.parent.name, p.stem.removeprefix(strip)) for p in folder.glob(pattern)}
+            """(chapter, id) of every NN-chapter/<id>/[strip]<id>.cpp; a file elsewhere is listed by its path."""
+            found = set()
+            for p in folder.glob(pattern):
+                id = p.stem.removeprefix(strip)
+                found.add((p.parent.parent.name, id if p.parent.name == id else f"{p.parent.name}/{p.name}"))
+            return found
 
         sets = {
-            "exercises/": listed(self.root / "exercises", "[0-9][0-9]-*/*.cpp"),
-            "solutions/": listed(self.root / "solutions", "[0-9][0-9]-*/*.cpp"),
-            "tests/exercises/": listed(self.root / "tests" / "exercises", "[0-9][0-9]-*/test_*.cpp", "test_"),
+            "exercises/": listed(self.root / "exercises", "[0-9][0-9]-*/*/*.cpp"),
+            "solutions/": listed(self.root / "solutions", "[0-9][0-9]-*/*/*.cpp"),
+            "tests/exercises/": listed(self.root / "tests" / "exercises", "[0-9][0-9]-*/*/test_*.cpp", "test_"),
         }
         toolchain = json.loads((self.build / "exercises" / "toolchain.json").read_text(encoding="utf-8"))
         compiled = set(toolchain["test_objects"])

@@ -5,7 +5,7 @@
              [--exercises-dir DIR] [--time-limit SECONDS] [--poll SECONDS]
 
 For every exercise in exercises/manifest.json (or the ones named), the learner's file
-exercises/<chapter>/<id>.cpp is compiled with the flags of the library's build and
+exercises/<chapter>/<id>/<id>.cpp is compiled with the flags of the library's build and
 linked with that exercise's Catch2 tests (compiled once by CMake; the compiler, flags
 and objects come from BUILD/exercises/toolchain.json). Each test program runs in its own
 process group under a time limit, so code that crashes, throws or never returns fails
@@ -66,10 +66,10 @@ class Exercise:
     stub_sha256: str
 
     def source(self, directory: Path) -> Path:
-        return directory / self.chapter / f"{self.id}.cpp"
+        return directory / self.chapter / self.id / f"{self.id}.cpp"
 
     def test_source(self, root: Path) -> Path:
-        return root / "tests" / "exercises" / self.chapter / f"test_{self.id}.cpp"
+        return root / "tests" / "exercises" / self.chapter / self.id / f"test_{self.id}.cpp"
 
 
 @dataclasses.dataclass(frozen=True)
