@@ -6,7 +6,8 @@
 CHECK is one of:
   same-set         the manifest, exercises/, solutions/, tests/exercises/ and the compiled
                    tests list the same exercises; each chapter has at least 4; every lesson
-                   label exists; every lesson with exercises shows them
+                   label exists; every lesson with exercises shows them; every exercise
+                   folder's README.md is the one the manifest and exercises.hpp give
   solutions-pass   every reference solution passes all its tests
   stubs-fail       every untouched stub fails at least one test (and still compiles)
   grader-survives  code that crashes, throws, loops, does not compile or link, or computes
@@ -14,6 +15,8 @@ CHECK is one of:
                    returns, writes its JSON, and does not rebuild what did not change
   watch            --watch re-grades an exercise when its file changes
   record-stubs     (for maintainers) records each stub's hash in the manifest
+  write-readmes    (for maintainers) writes each exercise folder's README.md from the
+                   manifest and exercises.hpp (tools/grade/exercise_info.py)
 
 A stub counts as untouched when its hash matches the manifest's stub_sha256. A learner
 who edited stubs sees them skipped; under CI (the CI variable set) an edited stub or a
@@ -36,6 +39,9 @@ import time
 from pathlib import Path
 
 MIN_PER_CHAPTER = 4
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "grade"))
+import exercise_info  # noqa: E402  (the READMEs' single source, shared with the docs)
 
 
 class CheckFailed(Exception):
@@ -58,6 +64,8 @@ class Checks:
         self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         self.exercises = self.manifest["exercises"]
         self.scratch = build / "exercise-checks"
+        header = (root / "exercises" / "exercises.hpp").read_text(encoding="utf-8")
+        self.tasks, self.declared = exercise_info.tasks(header), exercise_info.declarations(header)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -88,6 +96,20 @@ class Checks:
         if kind == "test":
             return Path("tests") / "exercises" / ex["chapter"] / ex["id"] / f"test_{ex['id']}.cpp"
         return Path(kind) / ex["chapter"] / ex["id"] / f"{ex['id']}.cpp"
+
+    @staticmethod
+    def read(path: Path) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def readme(self, ex: dict) -> str:
+        """The README.md the exercise's folder must hold."""
+        task = self.tasks.get(ex["id"])
+        if task is None:
+            raise CheckFailed(f"{ex['id']}: no doc comment starting with '{ex['id']}:' in exercises/exercises.hpp")
+        return exercise_info.render_readme(self.root, ex, task, self.declared[ex["id"]])
 
     def untouched_stubs(self) -> tuple[list[dict], list[str]]:
         untouched, edited = [], []
@@ -139,13 +161,18 @@ class Checks:
             for e in (e for e in self.exercises if e["chapter"] == chapter):
                 expect(f"({e['lesson']})=" in lesson, f"{e['id']}: no section ({e['lesson']})= in {chapter}/lesson.md")
 
+        stale = [str(exercise_info.readme_path(self.root, e).relative_to(self.root)) for e in self.exercises
+                 if self.read(exercise_info.readme_path(self.root, e)) != self.readme(e)]
+        expect(not stale, f"README.md files that differ from the manifest and exercises.hpp: {', '.join(stale)} "
+               "(edit those two, then run `/usr/bin/python3 tests/exercises/check_exercises.py write-readmes`)")
+
         for e in self.exercises:
             stub = (self.root / self.rel(e, "exercises")).read_text(encoding="utf-8")
             test = (self.root / self.rel(e, "test")).read_text(encoding="utf-8")
             expect("// TODO" in stub and "dl::NotImplemented" in stub,
                    f"{self.rel(e, 'exercises')}: a stub marks its gap with // TODO and throws dl::NotImplemented")
             expect(f'"[{e["id"]}]"' in test, f"{self.rel(e, 'test')}: its test cases are tagged [{e['id']}]")
-        return f"{len(ids)} exercises in {len(chapters)} chapters, the same in all four places"
+        return f"{len(ids)} exercises in {len(chapters)} chapters, the same in all four places; every README.md current"
 
     def solutions_pass(self) -> str:
         code, table, data = self.grade("--solutions")
@@ -278,14 +305,22 @@ class Checks:
         self.manifest_path.write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return f"recorded the hashes of {len(self.exercises)} stubs in {self.manifest_path}"
 
+    def write_readmes(self) -> str:
+        written = []
+        for e in self.exercises:
+            path, text = exercise_info.readme_path(self.root, e), self.readme(e)
+            if self.read(path) != text:
+                path.write_text(text, encoding="utf-8")
+                written.append(str(path.relative_to(self.root)))
+        return f"wrote {', '.join(written)}" if written else f"all {len(self.exercises)} README.md files are current"
+
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("check", choices=["same-set", "solutions-pass", "stubs-fail", "grader-survives", "watch",
-                                     "record-stubs"])
-    here = Path(__file__).resolve().parents[2]
-    p.add_argument("--root", default=str(here))
-    p.add_argument("--build", default=str(here / "build"))
+                                     "record-stubs", "write-readmes"])
+    p.add_argument("--root", default=str(ROOT))
+    p.add_argument("--build", default=str(ROOT / "build"))
     args = p.parse_args()
     checks = Checks(Path(args.root).resolve(), Path(args.build).resolve())
     checks.scratch.mkdir(parents=True, exist_ok=True)
