@@ -10,9 +10,10 @@ CHECK is one of:
                    folder's README.md is the one the manifest and exercises.hpp give
   solutions-pass   every reference solution passes all its tests
   stubs-fail       every untouched stub fails at least one test (and still compiles)
-  grader-survives  code that crashes, throws, loops, does not compile or link, or computes
-                   a wrong result fails its exercise with the right message; the grader
-                   returns, writes its JSON, and does not rebuild what did not change
+  grader-survives  code that crashes, throws, loops, exits early, does not compile or link,
+                   or computes a wrong result fails its exercise with the right message; a
+                   submission's own tests and build files are ignored; the grader returns,
+                   writes its JSON, and does not rebuild what did not change
   watch            --watch re-grades an exercise when its file changes
   record-stubs     (for maintainers) records each stub's hash in the manifest
   write-readmes    (for maintainers) writes each exercise folder's README.md from the
@@ -144,7 +145,7 @@ class Checks:
             "tests/exercises/": listed(self.root / "tests" / "exercises", "[0-9][0-9]-*/*/test_*.cpp", "test_"),
         }
         toolchain = json.loads((self.build / "exercises" / "toolchain.json").read_text(encoding="utf-8"))
-        compiled = set(toolchain["test_objects"])
+        compiled = set(toolchain["tests"])
         for where, found in sets.items():
             expect(found == manifest, f"{where} and the manifest differ: only in {where}: "
                    f"{sorted(found - manifest)}; only in the manifest: {sorted(manifest - found)}")
@@ -207,20 +208,32 @@ class Checks:
         path = str(self.rel(relu, "exercises").relative_to("exercises"))
         end = "  return y;\n"
         expect(solution.count(end) == 1, "the relu solution changed shape; update this check")
+
+        def before_return(code: str) -> dict[str, str]:
+            return {path: "#include <cstdlib>\n" + solution.replace(end, f"  {code}\n{end}")}
+
+        # A submission's own tests, build files and header are ignored: the tests come from
+        # the repository's tests/exercises/, compiled by the book's build.
+        passing_test = '#include <catch2/catch.hpp>\nTEST_CASE("relu: anything passes", "[relu]") { CHECK(true); }\n'
+        own_tests = {path: (self.root / self.rel(relu, "exercises")).read_text(encoding="utf-8"),
+                     str(Path(path).parent / "test_relu.cpp"): passing_test,
+                     str(self.rel(relu, "test")): passing_test,
+                     "CMakeLists.txt": 'message(FATAL_ERROR "the grader read a submission\'s CMakeLists.txt")\n'}
         broken = {
-            "crash": (end.replace("  return", "  if (x.numel() > 5) std::abort();\n  return"), "crashed", "SIGABRT"),
-            "throw": (end.replace("  return", "  if (x.numel() > 5) throw std::logic_error(\"my bug\");\n  return"),
-                      "threw", "my bug"),
-            "endless": (end.replace("  return", "  for (volatile bool forever = true; forever;) {}\n  return"),
+            "crash": (before_return("if (x.numel() > 5) std::abort();"), "crashed", "SIGABRT"),
+            "throw": (before_return('if (x.numel() > 5) throw std::logic_error("my bug");'), "threw", "my bug"),
+            "endless": (before_return("for (volatile bool forever = true; forever;) {}"),
                         "time limit", "did not finish within 2 s"),
-            "compile": (end.replace(";", ""), "does not compile", "error: expected"),
-            "link": (None, "does not link", "ex::relu_forward(dl::Tensor const&)"),
-            "wrong": (end.replace("return y", "return x"), "wrong result", "relu: forward"),
+            "exit": (before_return("if (x.numel() > 5) std::_Exit(0);"), "failed", "stopped before they finished"),
+            "compile": ({path: solution.replace(end, end.replace(";", ""))}, "does not compile", "error: expected"),
+            "link": ({path: solution.replace("relu_forward(const", "relu_forward_renamed(const")},
+                     "does not link", "ex::relu_forward(dl::Tensor const&)"),
+            "wrong": ({path: solution.replace(end, end.replace("return y", "return x"))},
+                      "wrong result", "relu: forward"),
+            "own-tests": (own_tests, "not written yet", "relu_forward is not written yet"),
         }
-        for name, (replacement, status, detail) in broken.items():
-            text = (solution.replace("relu_forward(const", "relu_forward_renamed(const") if replacement is None
-                    else solution.replace(end, replacement))
-            d = self.fixture(f"broken-{name}", {path: text})
+        for name, (files, status, detail) in broken.items():
+            d = self.fixture(f"broken-{name}", files)
             start = time.monotonic()
             code, table, data = self.grade("--exercises-dir", str(d), "--time-limit", "2", "relu", timeout=120)
             expect(data is not None, f"{name}: the grader wrote no JSON (exit {code}):\n{table}")
@@ -231,12 +244,14 @@ class Checks:
                    f"{name}: expected '{status}' with '{detail}', got:\n{table}")
             print(f"{name}: {status} in {time.monotonic() - start:.1f} s")
 
-        # A re-grade of unchanged files compiles nothing.
+        # A re-grade of unchanged files compiles and links nothing.
         d = self.scratch / "broken-wrong"
-        objects = {p: p.stat().st_mtime_ns for p in (self.build / "grade").glob("dir-*/relu.o")}
-        expect(bool(objects), "no object files in build/grade")
+        built = [p for p in (self.build / "grade").glob("dir-*/**/*")
+                 if p.name in ("relu.cpp.o", "relu") and p.is_file()]
+        expect(bool(built), "no object files or programs in build/grade")
+        before = {p: p.stat().st_mtime_ns for p in built}
         code, _, _ = self.grade("--exercises-dir", str(d), "relu")
-        expect(all(p.stat().st_mtime_ns == t for p, t in objects.items()), "a re-grade recompiled unchanged files")
+        expect(all(p.stat().st_mtime_ns == t for p, t in before.items()), "a re-grade rebuilt unchanged files")
 
         # Bad usage is a clear error with exit 2, not a traceback.
         code, table, _ = self.grade("no_such_exercise")
@@ -258,8 +273,8 @@ class Checks:
                                   timeout=60)
             expect(done.returncode == 2 and message in done.stdout and "manifest.json" in done.stdout,
                    f"a manifest with {what}: exit {done.returncode}\n{done.stdout}")
-        return (f"{len(broken)} kinds of broken code each fail their exercise; a re-grade rebuilds nothing; "
-                f"{len(manifests)} malformed manifests are refused")
+        return (f"{len(broken)} kinds of broken or hostile code each fail their exercise; "
+                f"a re-grade rebuilds nothing; {len(manifests)} malformed manifests are refused")
 
     def watch(self) -> str:
         relu = next(e for e in self.exercises if e["id"] == "relu")
