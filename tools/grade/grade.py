@@ -183,22 +183,27 @@ def trim_compiler_output(text: str) -> str:
 
 
 def run_tool(cmd: list[str], timeout: float) -> tuple[int, str]:
-    """Runs a build command in a process group of its own; on timeout the whole group
-    (cmake, ninja, the compilers) is stopped and the status is -1."""
+    """Runs a build command in a process group of its own. On timeout the group gets
+    SIGTERM first: Ninja runs each compiler in a process group of its own and stops them
+    when it is terminated (SIGKILL would leave them running); then SIGKILL. Status -1."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             text=True, errors="replace", start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=timeout)
         return proc.returncode, out
     except subprocess.TimeoutExpired:
-        stop_group(proc.pid)
-        out, _ = proc.communicate()
+        stop_group(proc.pid, signal.SIGTERM)
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            stop_group(proc.pid)
+            out, _ = proc.communicate()
         return -1, out or ""
 
 
-def stop_group(pgid: int) -> None:
+def stop_group(pgid: int, sig: signal.Signals = signal.SIGKILL) -> None:
     try:
-        os.killpg(pgid, signal.SIGKILL)
+        os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
 
@@ -614,7 +619,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--solutions", action="store_true", help="grade the reference solutions instead of exercises/")
     p.add_argument("--watch", action="store_true", help="re-grade an exercise whenever its file changes")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE ('-' for stdout)")
-    p.add_argument("--exercises-dir", metavar="DIR", help="grade the files in DIR instead of exercises/")
+    p.add_argument("--exercises-dir", metavar="DIR",
+                   help="grade the files DIR/NN-chapter/<id>/<id>.cpp instead of exercises/ (a submission)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per exercise (default: the manifest's)")
     p.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="how often --watch looks for changes")
     p.add_argument("--build", default=str(ROOT / "build"), help=argparse.SUPPRESS)
