@@ -11,9 +11,10 @@ CHECK is one of:
   solutions-pass   every reference solution passes all its tests
   stubs-fail       every untouched stub fails at least one test (and still compiles)
   grader-survives  code that crashes, throws, loops, exits early, does not compile or link,
-                   or computes a wrong result fails its exercise with the right message; a
-                   submission's own tests and build files are ignored; the grader returns,
-                   writes its JSON, and does not rebuild what did not change
+                   compiles forever or computes a wrong result fails its exercise with the
+                   right message and leaves no process behind; a submission's own tests and
+                   build files are ignored; the grader returns, writes its JSON, and does
+                   not rebuild what did not change
   watch            --watch re-grades an exercise when its file changes
   record-stubs     (for maintainers) records each stub's hash in the manifest
   write-readmes    (for maintainers) writes each exercise folder's README.md from the
@@ -52,6 +53,17 @@ class CheckFailed(Exception):
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailed(message)
+
+
+def processes() -> list[tuple[str, bytes]]:
+    """(pid, command line) of every running process."""
+    found = []
+    for p in Path("/proc").glob("[0-9]*"):
+        try:
+            found.append((p.name, (p / "cmdline").read_bytes()))
+        except OSError:  # it ended meanwhile
+            pass
+    return found
 
 
 def sha256(path: Path) -> str:
@@ -244,6 +256,20 @@ class Checks:
                    f"{name}: expected '{status}' with '{detail}', got:\n{table}")
             print(f"{name}: {status} in {time.monotonic() - start:.1f} s")
 
+        # A compile that never ends (here: a constant expression of 4e10 steps) fails its
+        # exercise at the compile time limit, and no compiler is left running.
+        spin = ("constexpr long spin() { long s = 0; for (long i = 0; i < 200000; ++i) "
+                "for (long j = 0; j < 200000; ++j) s += (i ^ j) % 7; return s; }\nstatic_assert(spin() > 0);\n")
+        d = self.fixture("broken-slow-compile", {path: solution + spin})
+        code, table, data = self.grade("--exercises-dir", str(d), "--compile-time-limit", "3", "relu", timeout=120)
+        expect(data is not None and code == 1 and "does not compile:" in table
+               and "did not finish within 3 s" in data["exercises"][0]["message"],
+               f"slow compile: expected 'does not compile' at the time limit, got exit {code}:\n{table}")
+        time.sleep(0.5)
+        left = [pid for pid, cmdline in processes() if str(d).encode() in cmdline]
+        expect(not left, f"slow compile: processes still running: {left}")
+        print("slow compile: does not compile, stopped")
+
         # A re-grade of unchanged files compiles and links nothing.
         d = self.scratch / "broken-wrong"
         built = [p for p in (self.build / "grade").glob("dir-*/**/*")
@@ -273,8 +299,8 @@ class Checks:
                                   timeout=60)
             expect(done.returncode == 2 and message in done.stdout and "manifest.json" in done.stdout,
                    f"a manifest with {what}: exit {done.returncode}\n{done.stdout}")
-        return (f"{len(broken)} kinds of broken or hostile code each fail their exercise; "
-                f"a re-grade rebuilds nothing; {len(manifests)} malformed manifests are refused")
+        return (f"{len(broken)} kinds of broken or hostile code and a compile that never ends each fail their "
+                f"exercise; a re-grade rebuilds nothing; {len(manifests)} malformed manifests are refused")
 
     def watch(self) -> str:
         relu = next(e for e in self.exercises if e["id"] == "relu")

@@ -252,6 +252,7 @@ class GradeProject:
     sources: Path
     harness: Harness
     hide_source: bool
+    compile_limit: float = COMPILE_TIME_LIMIT
 
     def settings(self) -> list[str]:
         return ["-G", "Ninja", f"-DCMAKE_CXX_COMPILER={self.harness.cxx}", f"-DDL_GRADE_HARNESS={self.harness.path}",
@@ -268,7 +269,7 @@ class GradeProject:
             raise UsageError("the grader builds with Ninja, which is not installed: "
                              "./book deps installs it (Debian package ninja-build)")
         code, out = run_tool([self.harness.cmake, "-S", str(ROOT / "tools" / "grade"), "-B", str(self.build_dir),
-                              *self.settings()], COMPILE_TIME_LIMIT)
+                              *self.settings()], self.compile_limit)
         if code != 0:
             raise UsageError(f"cannot configure {self.build_dir} (tools/grade/CMakeLists.txt):\n{out.strip()}")
         stamp.write_text(settings)
@@ -310,12 +311,12 @@ class GradeProject:
     def run_build(self, exercises: list[Exercise]) -> tuple[int, str]:
         targets = [f"ex_{ex.id}" for ex in exercises]
         return run_tool([self.harness.cmake, "--build", str(self.build_dir), "--target", *targets, "--", "-k", "0"],
-                        COMPILE_TIME_LIMIT)
+                        self.compile_limit)
 
     def verdicts(self, exercises: list[Exercise], code: int, log: str) -> dict[str, Built]:
         if code == -1:
             return {ex.id: Built(False, status="does not compile",
-                                 message=f"the compiler did not finish within {COMPILE_TIME_LIMIT} s and was stopped")
+                                 message=f"the compiler did not finish within {self.compile_limit:g} s and was stopped")
                     for ex in exercises}
         failures = ninja_failures(log, {ex.id for ex in exercises})
         if code != 0 and not failures:
@@ -503,7 +504,8 @@ def make_grader(args: argparse.Namespace) -> Grader:
     else:
         source_dir, label = root / "exercises", "exercises"
     limit = args.time_limit if args.time_limit is not None else manifest.time_limit
-    project = GradeProject(build / "grade" / label, source_dir, harness, hide_source=args.solutions)
+    project = GradeProject(build / "grade" / label, source_dir, harness, hide_source=args.solutions,
+                           compile_limit=args.compile_time_limit)
     return Grader(root, manifest, project, limit, args.solutions)
 
 
@@ -623,6 +625,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="grade the files DIR/NN-chapter/<id>/<id>.cpp instead of exercises/ (a submission)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per exercise (default: the manifest's)")
     p.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="how often --watch looks for changes")
+    p.add_argument("--compile-time-limit", type=float, default=COMPILE_TIME_LIMIT, help=argparse.SUPPRESS)
     p.add_argument("--build", default=str(ROOT / "build"), help=argparse.SUPPRESS)
     p.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -630,6 +633,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--solutions and --exercises-dir exclude each other")
     if args.time_limit is not None and args.time_limit <= 0:
         p.error("--time-limit must be positive")
+    if args.compile_time_limit <= 0:
+        p.error("--compile-time-limit must be positive")
     if args.poll <= 0:
         p.error("--poll must be positive")
     return args
