@@ -268,8 +268,10 @@ class GradeProject:
         if shutil.which("ninja") is None:
             raise UsageError("the grader builds with Ninja, which is not installed: "
                              "./book deps installs it (Debian package ninja-build)")
-        code, out = run_tool([self.harness.cmake, "-S", str(ROOT / "tools" / "grade"), "-B", str(self.build_dir),
-                              *self.settings()], self.compile_limit)
+        # --fresh: whatever an earlier configure of this folder left (another generator, older
+        # settings) is dropped.
+        code, out = run_tool([self.harness.cmake, "--fresh", "-S", str(ROOT / "tools" / "grade"),
+                              "-B", str(self.build_dir), *self.settings()], self.compile_limit)
         if code != 0:
             raise UsageError(f"cannot configure {self.build_dir} (tools/grade/CMakeLists.txt):\n{out.strip()}")
         stamp.write_text(settings)
