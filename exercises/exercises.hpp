@@ -1,7 +1,8 @@
 // The exercises' declarations: what each function you write must do.
 //
-// Each function below is one exercise. Its stub lives in exercises/NN-name/<id>.cpp
-// (the file you edit), its tests in tests/exercises/NN-name/test_<id>.cpp, and
+// Each function below is one exercise. Its folder exercises/NN-name/<id>/ holds the
+// stub <id>.cpp (the file you edit) and a README.md with the task, the points and the
+// hint; its tests are in tests/exercises/NN-name/<id>/test_<id>.cpp, and
 // `./book grade <id>` builds your file against those tests and scores it. The
 // order, points and hints are in exercises/manifest.json.
 //

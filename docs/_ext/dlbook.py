@@ -56,6 +56,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
@@ -598,30 +599,32 @@ def chapters_block(app: Sphinx) -> str:
 
 # --------------------------------------------------------------------------------------
 # Exercises, from exercises/manifest.json; each one's task is its doc comment in
-# exercises/exercises.hpp (the comment lines that start with "/// <id>:").
+# exercises/exercises.hpp (the comment lines that start with "/// <id>:"), read by
+# tools/grade/exercise_info.py, which also writes the README.md of each exercise folder.
 
 
-def exercise_tasks(header: Path) -> dict[str, list[str]]:
-    """id -> the doc comments in the header whose first line starts with "<id>:"."""
-    tasks: dict[str, list[str]] = {}
-    for block in re.findall(r"((?:^///.*\n)+)", header.read_text(encoding="utf-8"), flags=re.M):
-        text = " ".join(line[3:].strip() for line in block.splitlines())
-        m = re.match(r"(\w+):\s*(.*)", text)
-        if m:
-            tasks.setdefault(m.group(1), []).append(m.group(2))
-    return tasks
+def exercise_info_module(manifest_path: Path):
+    """tools/grade/exercise_info.py: one reading of the tasks for the docs and the READMEs."""
+    tools = str(manifest_path.resolve().parents[1] / "tools" / "grade")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    import exercise_info
+
+    return exercise_info
 
 
-def exercise_entry(ex: dict, number: int, tasks: dict[str, list[str]], level: int) -> str:
+def exercise_entry(ex: dict, number: int, tasks: dict[str, str], level: int) -> str:
     points = f"{ex['points']} point" + ("s" if ex["points"] != 1 else "")
-    task = " ".join(tasks.get(ex["id"], []))
+    task = tasks.get(ex["id"])
     if not task:
         raise ValueError(f"exercise '{ex['id']}': no doc comment starting with '{ex['id']}:' in exercises.hpp")
+    folder = f"exercises/{ex['chapter']}/{ex['id']}/"
     return (
         f"{'#' * level} {number}. {ex['title']}\n\n"
         f"`{ex['id']}` · {points} · read first: {{ref}}`{ex['lesson']}`\n\n"
-        f"{task[0].upper() + task[1:]}\n\n"
-        f"Your file: `exercises/{ex['chapter']}/{ex['id']}.cpp` · grade it: `./book grade {ex['id']}`\n\n"
+        f"{task}\n\n"
+        f"Your file: `{folder}{ex['id']}.cpp` (the task and hint also in its `README.md`) · "
+        f"grade it: `./book grade {ex['id']}`\n\n"
         f"<details><summary>Hint</summary>\n\n{ex['hint']}\n\n</details>\n"
     )
 
@@ -632,7 +635,7 @@ def exercises_block(app: Sphinx, chapter: str | None, spec: str) -> str:
     app.env.note_dependency(str(manifest_path))
     app.env.note_dependency(str(header))
     exercises = json.loads(manifest_path.read_text(encoding="utf-8"))["exercises"]
-    tasks = exercise_tasks(header)
+    tasks = exercise_info_module(manifest_path).tasks(header.read_text(encoding="utf-8"))
     if spec == "all":
         out = []
         for ch in dict.fromkeys(e["chapter"] for e in exercises):

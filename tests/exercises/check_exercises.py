@@ -6,14 +6,19 @@
 CHECK is one of:
   same-set         the manifest, exercises/, solutions/, tests/exercises/ and the compiled
                    tests list the same exercises; each chapter has at least 4; every lesson
-                   label exists; every lesson with exercises shows them
+                   label exists; every lesson with exercises shows them; every exercise
+                   folder's README.md is the one the manifest and exercises.hpp give
   solutions-pass   every reference solution passes all its tests
   stubs-fail       every untouched stub fails at least one test (and still compiles)
-  grader-survives  code that crashes, throws, loops, does not compile or link, or computes
-                   a wrong result fails its exercise with the right message; the grader
-                   returns, writes its JSON, and does not rebuild what did not change
+  grader-survives  code that crashes, throws, loops, exits early, does not compile or link,
+                   compiles forever or computes a wrong result fails its exercise with the
+                   right message and leaves no process behind; a submission's own tests and
+                   build files are ignored; the grader returns, writes its JSON, and does
+                   not rebuild what did not change
   watch            --watch re-grades an exercise when its file changes
   record-stubs     (for maintainers) records each stub's hash in the manifest
+  write-readmes    (for maintainers) writes each exercise folder's README.md from the
+                   manifest and exercises.hpp (tools/grade/exercise_info.py)
 
 A stub counts as untouched when its hash matches the manifest's stub_sha256. A learner
 who edited stubs sees them skipped; under CI (the CI variable set) an edited stub or a
@@ -36,6 +41,9 @@ import time
 from pathlib import Path
 
 MIN_PER_CHAPTER = 4
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "grade"))
+import exercise_info  # noqa: E402  (the READMEs' single source, shared with the docs)
 
 
 class CheckFailed(Exception):
@@ -45,6 +53,17 @@ class CheckFailed(Exception):
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailed(message)
+
+
+def processes() -> list[tuple[str, bytes]]:
+    """(pid, command line) of every running process."""
+    found = []
+    for p in Path("/proc").glob("[0-9]*"):
+        try:
+            found.append((p.name, (p / "cmdline").read_bytes()))
+        except OSError:  # it ended meanwhile
+            pass
+    return found
 
 
 def sha256(path: Path) -> str:
@@ -58,6 +77,8 @@ class Checks:
         self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         self.exercises = self.manifest["exercises"]
         self.scratch = build / "exercise-checks"
+        header = (root / "exercises" / "exercises.hpp").read_text(encoding="utf-8")
+        self.tasks, self.declared = exercise_info.tasks(header), exercise_info.declarations(header)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -86,8 +107,22 @@ class Checks:
 
     def rel(self, ex: dict, kind: str) -> Path:
         if kind == "test":
-            return Path("tests") / "exercises" / ex["chapter"] / f"test_{ex['id']}.cpp"
-        return Path(kind) / ex["chapter"] / f"{ex['id']}.cpp"
+            return Path("tests") / "exercises" / ex["chapter"] / ex["id"] / f"test_{ex['id']}.cpp"
+        return Path(kind) / ex["chapter"] / ex["id"] / f"{ex['id']}.cpp"
+
+    @staticmethod
+    def read(path: Path) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def readme(self, ex: dict) -> str:
+        """The README.md the exercise's folder must hold."""
+        task = self.tasks.get(ex["id"])
+        if task is None:
+            raise CheckFailed(f"{ex['id']}: no doc comment starting with '{ex['id']}:' in exercises/exercises.hpp")
+        return exercise_info.render_readme(self.root, ex, task, self.declared[ex["id"]])
 
     def untouched_stubs(self) -> tuple[list[dict], list[str]]:
         untouched, edited = [], []
@@ -109,15 +144,20 @@ class Checks:
         expect(len(ids) == len(set(ids)), "an id appears twice in the manifest")
 
         def listed(folder: Path, pattern: str, strip: str = "") -> set[tuple[str, str]]:
-            return {(p.parent.name, p.stem.removeprefix(strip)) for p in folder.glob(pattern)}
+            """(chapter, id) of every NN-chapter/<id>/[strip]<id>.cpp; a file elsewhere is listed by its path."""
+            found = set()
+            for p in folder.glob(pattern):
+                id = p.stem.removeprefix(strip)
+                found.add((p.parent.parent.name, id if p.parent.name == id else f"{p.parent.name}/{p.name}"))
+            return found
 
         sets = {
-            "exercises/": listed(self.root / "exercises", "[0-9][0-9]-*/*.cpp"),
-            "solutions/": listed(self.root / "solutions", "[0-9][0-9]-*/*.cpp"),
-            "tests/exercises/": listed(self.root / "tests" / "exercises", "[0-9][0-9]-*/test_*.cpp", "test_"),
+            "exercises/": listed(self.root / "exercises", "[0-9][0-9]-*/*/*.cpp"),
+            "solutions/": listed(self.root / "solutions", "[0-9][0-9]-*/*/*.cpp"),
+            "tests/exercises/": listed(self.root / "tests" / "exercises", "[0-9][0-9]-*/*/test_*.cpp", "test_"),
         }
         toolchain = json.loads((self.build / "exercises" / "toolchain.json").read_text(encoding="utf-8"))
-        compiled = set(toolchain["test_objects"])
+        compiled = set(toolchain["tests"])
         for where, found in sets.items():
             expect(found == manifest, f"{where} and the manifest differ: only in {where}: "
                    f"{sorted(found - manifest)}; only in the manifest: {sorted(manifest - found)}")
@@ -134,13 +174,18 @@ class Checks:
             for e in (e for e in self.exercises if e["chapter"] == chapter):
                 expect(f"({e['lesson']})=" in lesson, f"{e['id']}: no section ({e['lesson']})= in {chapter}/lesson.md")
 
+        stale = [str(exercise_info.readme_path(self.root, e).relative_to(self.root)) for e in self.exercises
+                 if self.read(exercise_info.readme_path(self.root, e)) != self.readme(e)]
+        expect(not stale, f"README.md files that differ from the manifest and exercises.hpp: {', '.join(stale)} "
+               "(edit those two, then run `/usr/bin/python3 tests/exercises/check_exercises.py write-readmes`)")
+
         for e in self.exercises:
             stub = (self.root / self.rel(e, "exercises")).read_text(encoding="utf-8")
             test = (self.root / self.rel(e, "test")).read_text(encoding="utf-8")
             expect("// TODO" in stub and "dl::NotImplemented" in stub,
                    f"{self.rel(e, 'exercises')}: a stub marks its gap with // TODO and throws dl::NotImplemented")
             expect(f'"[{e["id"]}]"' in test, f"{self.rel(e, 'test')}: its test cases are tagged [{e['id']}]")
-        return f"{len(ids)} exercises in {len(chapters)} chapters, the same in all four places"
+        return f"{len(ids)} exercises in {len(chapters)} chapters, the same in all four places; every README.md current"
 
     def solutions_pass(self) -> str:
         code, table, data = self.grade("--solutions")
@@ -175,20 +220,32 @@ class Checks:
         path = str(self.rel(relu, "exercises").relative_to("exercises"))
         end = "  return y;\n"
         expect(solution.count(end) == 1, "the relu solution changed shape; update this check")
+
+        def before_return(code: str) -> dict[str, str]:
+            return {path: "#include <cstdlib>\n" + solution.replace(end, f"  {code}\n{end}")}
+
+        # A submission's own tests, build files and header are ignored: the tests come from
+        # the repository's tests/exercises/, compiled by the book's build.
+        passing_test = '#include <catch2/catch.hpp>\nTEST_CASE("relu: anything passes", "[relu]") { CHECK(true); }\n'
+        own_tests = {path: (self.root / self.rel(relu, "exercises")).read_text(encoding="utf-8"),
+                     str(Path(path).parent / "test_relu.cpp"): passing_test,
+                     str(self.rel(relu, "test")): passing_test,
+                     "CMakeLists.txt": 'message(FATAL_ERROR "the grader read a submission\'s CMakeLists.txt")\n'}
         broken = {
-            "crash": (end.replace("  return", "  if (x.numel() > 5) std::abort();\n  return"), "crashed", "SIGABRT"),
-            "throw": (end.replace("  return", "  if (x.numel() > 5) throw std::logic_error(\"my bug\");\n  return"),
-                      "threw", "my bug"),
-            "endless": (end.replace("  return", "  for (volatile bool forever = true; forever;) {}\n  return"),
+            "crash": (before_return("if (x.numel() > 5) std::abort();"), "crashed", "SIGABRT"),
+            "throw": (before_return('if (x.numel() > 5) throw std::logic_error("my bug");'), "threw", "my bug"),
+            "endless": (before_return("for (volatile bool forever = true; forever;) {}"),
                         "time limit", "did not finish within 2 s"),
-            "compile": (end.replace(";", ""), "does not compile", "error: expected"),
-            "link": (None, "does not link", "ex::relu_forward(dl::Tensor const&)"),
-            "wrong": (end.replace("return y", "return x"), "wrong result", "relu: forward"),
+            "exit": (before_return("if (x.numel() > 5) std::_Exit(0);"), "failed", "stopped before they finished"),
+            "compile": ({path: solution.replace(end, end.replace(";", ""))}, "does not compile", "error: expected"),
+            "link": ({path: solution.replace("relu_forward(const", "relu_forward_renamed(const")},
+                     "does not link", "ex::relu_forward(dl::Tensor const&)"),
+            "wrong": ({path: solution.replace(end, end.replace("return y", "return x"))},
+                      "wrong result", "relu: forward"),
+            "own-tests": (own_tests, "not written yet", "relu_forward is not written yet"),
         }
-        for name, (replacement, status, detail) in broken.items():
-            text = (solution.replace("relu_forward(const", "relu_forward_renamed(const") if replacement is None
-                    else solution.replace(end, replacement))
-            d = self.fixture(f"broken-{name}", {path: text})
+        for name, (files, status, detail) in broken.items():
+            d = self.fixture(f"broken-{name}", files)
             start = time.monotonic()
             code, table, data = self.grade("--exercises-dir", str(d), "--time-limit", "2", "relu", timeout=120)
             expect(data is not None, f"{name}: the grader wrote no JSON (exit {code}):\n{table}")
@@ -199,12 +256,28 @@ class Checks:
                    f"{name}: expected '{status}' with '{detail}', got:\n{table}")
             print(f"{name}: {status} in {time.monotonic() - start:.1f} s")
 
-        # A re-grade of unchanged files compiles nothing.
+        # A compile that never ends (here: a constant expression of 4e10 steps) fails its
+        # exercise at the compile time limit, and no compiler is left running.
+        spin = ("constexpr long spin() { long s = 0; for (long i = 0; i < 200000; ++i) "
+                "for (long j = 0; j < 200000; ++j) s += (i ^ j) % 7; return s; }\nstatic_assert(spin() > 0);\n")
+        d = self.fixture("broken-slow-compile", {path: solution + spin})
+        code, table, data = self.grade("--exercises-dir", str(d), "--compile-time-limit", "3", "relu", timeout=120)
+        expect(data is not None and code == 1 and "does not compile:" in table
+               and "did not finish within 3 s" in data["exercises"][0]["message"],
+               f"slow compile: expected 'does not compile' at the time limit, got exit {code}:\n{table}")
+        time.sleep(0.5)
+        left = [pid for pid, cmdline in processes() if str(d).encode() in cmdline]
+        expect(not left, f"slow compile: processes still running: {left}")
+        print("slow compile: does not compile, stopped")
+
+        # A re-grade of unchanged files compiles and links nothing.
         d = self.scratch / "broken-wrong"
-        objects = {p: p.stat().st_mtime_ns for p in (self.build / "grade").glob("dir-*/relu.o")}
-        expect(bool(objects), "no object files in build/grade")
+        built = [p for p in (self.build / "grade").glob("dir-*/**/*")
+                 if p.name in ("relu.cpp.o", "relu") and p.is_file()]
+        expect(bool(built), "no object files or programs in build/grade")
+        before = {p: p.stat().st_mtime_ns for p in built}
         code, _, _ = self.grade("--exercises-dir", str(d), "relu")
-        expect(all(p.stat().st_mtime_ns == t for p, t in objects.items()), "a re-grade recompiled unchanged files")
+        expect(all(p.stat().st_mtime_ns == t for p, t in before.items()), "a re-grade rebuilt unchanged files")
 
         # Bad usage is a clear error with exit 2, not a traceback.
         code, table, _ = self.grade("no_such_exercise")
@@ -226,8 +299,8 @@ class Checks:
                                   timeout=60)
             expect(done.returncode == 2 and message in done.stdout and "manifest.json" in done.stdout,
                    f"a manifest with {what}: exit {done.returncode}\n{done.stdout}")
-        return (f"{len(broken)} kinds of broken code each fail their exercise; a re-grade rebuilds nothing; "
-                f"{len(manifests)} malformed manifests are refused")
+        return (f"{len(broken)} kinds of broken or hostile code and a compile that never ends each fail their "
+                f"exercise; a re-grade rebuilds nothing; {len(manifests)} malformed manifests are refused")
 
     def watch(self) -> str:
         relu = next(e for e in self.exercises if e["id"] == "relu")
@@ -273,14 +346,22 @@ class Checks:
         self.manifest_path.write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return f"recorded the hashes of {len(self.exercises)} stubs in {self.manifest_path}"
 
+    def write_readmes(self) -> str:
+        written = []
+        for e in self.exercises:
+            path, text = exercise_info.readme_path(self.root, e), self.readme(e)
+            if self.read(path) != text:
+                path.write_text(text, encoding="utf-8")
+                written.append(str(path.relative_to(self.root)))
+        return f"wrote {', '.join(written)}" if written else f"all {len(self.exercises)} README.md files are current"
+
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("check", choices=["same-set", "solutions-pass", "stubs-fail", "grader-survives", "watch",
-                                     "record-stubs"])
-    here = Path(__file__).resolve().parents[2]
-    p.add_argument("--root", default=str(here))
-    p.add_argument("--build", default=str(here / "build"))
+                                     "record-stubs", "write-readmes"])
+    p.add_argument("--root", default=str(ROOT))
+    p.add_argument("--build", default=str(ROOT / "build"))
     args = p.parse_args()
     checks = Checks(Path(args.root).resolve(), Path(args.build).resolve())
     checks.scratch.mkdir(parents=True, exist_ok=True)

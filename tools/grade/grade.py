@@ -4,16 +4,20 @@
     grade.py --build BUILD [ID ...] [--solutions] [--watch] [--json FILE]
              [--exercises-dir DIR] [--time-limit SECONDS] [--poll SECONDS]
 
-For every exercise in exercises/manifest.json (or the ones named), the learner's file
-exercises/<chapter>/<id>.cpp is compiled with the flags of the library's build and
-linked with that exercise's Catch2 tests (compiled once by CMake; the compiler, flags
-and objects come from BUILD/exercises/toolchain.json). Each test program runs in its own
-process group under a time limit, so code that crashes, throws or never returns fails
-its own exercise and the grader carries on. An exercise scores its points when every
-one of its tests passes.
+For every exercise in exercises/manifest.json (or the ones named), CMake builds one
+program: the learner's file exercises/<chapter>/<id>/<id>.cpp, compiled with the flags of
+the library's build plus -Wall -Wextra -Werror, linked with that exercise's Catch2 tests.
+The tests are compiled by the book's own build from tests/exercises/ (the `exercise_harness`
+target, described in BUILD/exercises/toolchain.json); a set of sources (exercises/,
+solutions/ or a submission given with --exercises-dir) only contributes its <id>.cpp files.
+Each set has a build tree of tools/grade/CMakeLists.txt in BUILD/grade/<set>/ (Ninja), and
+each exercise is one target of it, ex_<id>; the grader builds the targets it grades in one
+`cmake --build BUILD/grade/<set> --target ex_<id> ... -- -k 0`, which rebuilds only what
+changed (the file, a header it includes, the tests, the library): a re-grade takes a second.
 
-Objects and programs are kept in BUILD/grade/<set>/ and rebuilt only when the source,
-a header it includes, the tests or the library changed: a re-grade takes seconds.
+Each test program runs in its own process group under a time limit, so code that
+crashes, throws or never returns fails its own exercise and the grader carries on. An
+exercise scores its points when every one of its tests ran and passed.
 
 Exit status: 0 when every graded exercise passed, 1 when one failed, 2 on bad usage.
 The grader prints no solution code: with --solutions, compiler messages leave out the
@@ -23,8 +27,8 @@ source lines.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -39,6 +43,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "grade"))
+import exercise_info  # noqa: E402  (lesson sections, shared with the READMEs and the docs)
+
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 CHAPTER_PATTERN = re.compile(r"^[0-9][0-9]-[a-z0-9-]+$")
 COMPILE_TIME_LIMIT = 120  # seconds; a learner's template can explode
@@ -66,10 +73,10 @@ class Exercise:
     stub_sha256: str
 
     def source(self, directory: Path) -> Path:
-        return directory / self.chapter / f"{self.id}.cpp"
+        return directory / self.chapter / self.id / f"{self.id}.cpp"
 
     def test_source(self, root: Path) -> Path:
-        return root / "tests" / "exercises" / self.chapter / f"test_{self.id}.cpp"
+        return root / "tests" / "exercises" / self.chapter / self.id / f"test_{self.id}.cpp"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,28 +134,27 @@ def load_manifest(path: Path) -> Manifest:
 
 
 # --------------------------------------------------------------------------------------
-# Building: compile the learner's file, link it with the exercise's tests
+# Building: CMake builds each exercise's program (tools/grade/CMakeLists.txt)
 
 
 @dataclasses.dataclass(frozen=True)
-class Toolchain:
+class Harness:
+    """What the book's build made for grading (BUILD/exercises/toolchain.json): its CMake and
+    compiler, and for each exercise its chapter and its compiled tests."""
     path: Path
+    cmake: str
     cxx: str
-    compile_flags: list[str]
-    link_inputs: list[str]
-    link_flags: list[str]
-    test_objects: dict[str, list[str]]
+    tests: dict[str, dict]
 
 
-def load_toolchain(build: Path) -> Toolchain:
+def load_harness(build: Path) -> Harness:
     path = build / "exercises" / "toolchain.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path} is missing: build the harness first "
                          "(./book grade does it; by hand: cmake --build build --target exercise_harness)")
-    return Toolchain(path, data["cxx"], data["compile_flags"], data["link_inputs"], data["link_flags"],
-                     data["test_objects"])
+    return Harness(path, data["cmake"], data["cxx"], data["tests"])
 
 
 @dataclasses.dataclass
@@ -157,29 +163,6 @@ class Built:
     program: Path | None = None
     status: str = ""
     message: str = ""
-
-
-def mtime(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return -1
-
-
-def depfile_inputs(depfile: Path) -> list[Path]:
-    """The files a previous compile read, from the compiler's -MMD output."""
-    try:
-        text = depfile.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return []
-    text = text.replace("\\\n", " ")
-    _, _, deps = text.partition(": ")
-    return [Path(p.replace("\\ ", " ")) for p in re.split(r"(?<!\\)\s+", deps.strip()) if p]
-
-
-def out_of_date(target: Path, inputs: list[Path]) -> bool:
-    t = mtime(target)
-    return t < 0 or any(mtime(p) < 0 or mtime(p) > t for p in inputs)
 
 
 def trim_compiler_output(text: str) -> str:
@@ -200,46 +183,155 @@ def trim_compiler_output(text: str) -> str:
 
 
 def run_tool(cmd: list[str], timeout: float) -> tuple[int, str]:
+    """Runs a build command in a process group of its own. On timeout the group gets
+    SIGTERM first: Ninja runs each compiler in a process group of its own and stops them
+    when it is terminated (SIGKILL would leave them running); then SIGKILL. Status -1."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            text=True, errors="replace", start_new_session=True)
     try:
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                              timeout=timeout, start_new_session=True)
-        return done.returncode, done.stdout
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        return -1, out + f"\n(stopped after {timeout:.0f} s)"
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out
+    except subprocess.TimeoutExpired:
+        stop_group(proc.pid, signal.SIGTERM)
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            stop_group(proc.pid)
+            out, _ = proc.communicate()
+        return -1, out or ""
 
 
-def build_exercise(ex: Exercise, source_dir: Path, work: Path, tools: Toolchain, hide_source: bool) -> Built:
-    source = ex.source(source_dir)
-    if not source.is_file():
-        return Built(False, status="missing", message=f"{source} does not exist")
-    test_objects = [Path(p) for p in tools.test_objects.get(ex.id, [])]
-    if not test_objects:
-        return Built(False, status="no tests", message=f"no compiled tests for '{ex.id}' in {tools.path}")
-    obj, dep, program = work / f"{ex.id}.o", work / f"{ex.id}.d", work / ex.id
+def stop_group(pgid: int, sig: signal.Signals = signal.SIGKILL) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
-    if out_of_date(obj, [source, tools.path, *depfile_inputs(dep)]):
-        flags = list(tools.compile_flags) + (["-fno-diagnostics-show-caret"] if hide_source else [])
-        code, out = run_tool([tools.cxx, *flags, "-MMD", "-MF", str(dep), "-c", str(source), "-o", str(obj)],
-                             COMPILE_TIME_LIMIT)
+
+def ninja_failures(log: str, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """id -> (status, what the compiler or linker said) for each exercise whose build failed.
+
+    Ninja prints a failed step as "FAILED: <outputs>", the command on the next line, then
+    its output, up to the next step ("[3/8] ...") or Ninja's own last words ("ninja: ...").
+    The outputs name the exercise: CMakeFiles/ex_<id>.dir/... is its object (the compile
+    failed), <id> its program (the link failed)."""
+    failures: dict[str, tuple[str, str]] = {}
+    lines = log.splitlines()
+    i = 0
+    while i < len(lines):
+        m = re.match(r"FAILED: (.*)", lines[i])
+        i += 1
+        if not m:
+            continue
+        i += 1  # the command
+        body = []
+        while i < len(lines) and not re.match(r"\[\d+/\d+\] |FAILED: |ninja: ", lines[i]):
+            body.append(lines[i])
+            i += 1
+        for output in m.group(1).split():
+            compiled = re.match(r"CMakeFiles/ex_(\w+)\.dir/", output)
+            if compiled and compiled.group(1) in ids:
+                failures.setdefault(compiled.group(1), ("does not compile", "\n".join(body)))
+            elif output in ids:
+                failures.setdefault(output, ("does not link", "\n".join(body)))
+    return failures
+
+
+def link_message(output: str) -> str:
+    missing = sorted(set(re.findall(r"undefined reference to `([^']+)'", output)))
+    if missing:
+        return ("the tests call functions your file does not define: " + ", ".join(missing)
+                + "\n(keep the names and signatures that exercises/exercises.hpp declares)")
+    return trim_compiler_output(output)
+
+
+@dataclasses.dataclass(frozen=True)
+class GradeProject:
+    """One build tree of tools/grade/CMakeLists.txt: the programs of one set of sources."""
+    build_dir: Path
+    sources: Path
+    harness: Harness
+    hide_source: bool
+    compile_limit: float = COMPILE_TIME_LIMIT
+
+    def settings(self) -> list[str]:
+        return ["-G", "Ninja", f"-DCMAKE_CXX_COMPILER={self.harness.cxx}", f"-DDL_GRADE_HARNESS={self.harness.path}",
+                f"-DDL_GRADE_SOURCES={self.sources}", f"-DDL_GRADE_HIDE_SOURCE={'ON' if self.hide_source else 'OFF'}"]
+
+    def configure(self) -> None:
+        """Configures the build tree the first time, or when its settings changed. Later
+        changes (a new file in the set, a new harness) make the build re-run CMake itself."""
+        stamp = self.build_dir / "grade-settings.txt"
+        settings = "\n".join(self.settings()) + "\n"
+        if (self.build_dir / "build.ninja").is_file() and stamp.is_file() and stamp.read_text() == settings:
+            return
+        if shutil.which("ninja") is None:
+            raise UsageError("the grader builds with Ninja, which is not installed: "
+                             "./book deps installs it (Debian package ninja-build)")
+        # --fresh: whatever an earlier configure of this folder left (another generator, older
+        # settings) is dropped.
+        code, out = run_tool([self.harness.cmake, "--fresh", "-S", str(ROOT / "tools" / "grade"),
+                              "-B", str(self.build_dir), *self.settings()], self.compile_limit)
         if code != 0:
-            obj.unlink(missing_ok=True)
-            program.unlink(missing_ok=True)
-            return Built(False, status="does not compile", message=trim_compiler_output(out))
+            raise UsageError(f"cannot configure {self.build_dir} (tools/grade/CMakeLists.txt):\n{out.strip()}")
+        stamp.write_text(settings)
 
-    link_inputs = [obj, *test_objects, *(Path(p) for p in tools.link_inputs)]
-    if out_of_date(program, link_inputs):
-        code, out = run_tool([tools.cxx, str(obj), *map(str, test_objects), *tools.link_inputs, *tools.link_flags,
-                              "-o", str(program)], COMPILE_TIME_LIMIT)
-        if code != 0:
-            program.unlink(missing_ok=True)
-            missing = sorted(set(re.findall(r"undefined reference to `([^']+)'", out)))
-            if missing:
-                return Built(False, status="does not link",
-                             message="the tests call functions your file does not define: " + ", ".join(missing)
-                             + "\n(keep the names and signatures that exercises/exercises.hpp declares)")
-            return Built(False, status="does not link", message=trim_compiler_output(out))
-    return Built(True, program=program)
+    def build(self, exercises: list[Exercise]) -> dict[str, Built]:
+        """`cmake --build <tree> --target ex_<id> ...`, one target per exercise, all in one
+        Ninja run that keeps going past failures: each program is <tree>/<id>, rebuilt only
+        when its inputs changed."""
+        built: dict[str, Built] = {}
+        wanted = []
+        for ex in exercises:
+            source = ex.source(self.sources)
+            if not source.is_file():
+                old = self.sources / ex.chapter / f"{ex.id}.cpp"
+                moved = (f" (each exercise has a folder of its own now: move {old.name} into {ex.chapter}/{ex.id}/)"
+                         if old.is_file() else "")
+                built[ex.id] = Built(False, status="missing", message=f"{source} does not exist{moved}")
+            elif ex.id not in self.harness.tests:
+                built[ex.id] = Built(False, status="no tests",
+                                     message=f"no compiled tests for '{ex.id}' in {self.harness.path}")
+            else:
+                wanted.append(ex)
+        if not wanted:
+            return built
+        self.configure()
+        with (self.build_dir / "grade.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time in this tree
+            code, log = self.run_build(wanted)
+            if code == -1:
+                # Stopped at the time limit: build each exercise alone, so that only the one
+                # that takes too long fails (what was built already is not built again).
+                for ex in wanted:
+                    code, log = self.run_build([ex])
+                    built.update(self.verdicts([ex], code, log))
+            else:
+                built.update(self.verdicts(wanted, code, log))
+        return built
+
+    def run_build(self, exercises: list[Exercise]) -> tuple[int, str]:
+        targets = [f"ex_{ex.id}" for ex in exercises]
+        return run_tool([self.harness.cmake, "--build", str(self.build_dir), "--target", *targets, "--", "-k", "0"],
+                        self.compile_limit)
+
+    def verdicts(self, exercises: list[Exercise], code: int, log: str) -> dict[str, Built]:
+        if code == -1:
+            return {ex.id: Built(False, status="does not compile",
+                                 message=f"the compiler did not finish within {self.compile_limit:g} s and was stopped")
+                    for ex in exercises}
+        failures = ninja_failures(log, {ex.id for ex in exercises})
+        if code != 0 and not failures:
+            raise UsageError(f"cmake --build {self.build_dir} failed:\n{log.strip()}")
+        out = {}
+        for ex in exercises:
+            if ex.id not in failures:
+                out[ex.id] = Built(True, program=self.build_dir / ex.id)
+            elif failures[ex.id][0] == "does not compile":
+                out[ex.id] = Built(False, status="does not compile", message=trim_compiler_output(failures[ex.id][1]))
+            else:
+                out[ex.id] = Built(False, status="does not link", message=link_message(failures[ex.id][1]))
+        return out
 
 
 # --------------------------------------------------------------------------------------
@@ -334,14 +426,18 @@ def run_tests(ex: Exercise, program: Path, time_limit: float) -> Result:
         try:
             proc.wait(timeout=time_limit)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            stop_group(proc.pid)
             proc.wait()
             return Result(ex, False, "time limit",
-                      f"the tests did not finish within {time_limit:g} s and were stopped: an endless loop?")
+                          f"the tests did not finish within {time_limit:g} s and were stopped: an endless loop?")
+        finally:
+            stop_group(proc.pid)  # and whatever the learner's code started
     text = report.read_text(encoding="utf-8", errors="replace") if report.exists() else ""
     failure = first_failure(text)
-    if proc.returncode == 0 and failure is None:
-        cases = text.count("<TestCase ")
+    cases = text.count("<TestCase ")
+    # Passed: exit 0, no failed check, and Catch2's report complete (a program that calls
+    # exit(0) before or during the tests leaves it unfinished).
+    if proc.returncode == 0 and failure is None and cases > 0 and "</Catch>" in text:
         return Result(ex, True, "passed", f"all {cases} tests passed")
     if proc.returncode < 0:
         crash = f"the tests crashed with {signal_name(-proc.returncode)}"
@@ -355,7 +451,9 @@ def run_tests(ex: Exercise, program: Path, time_limit: float) -> Result:
     if failure is None:
         output = printed.read_bytes()[-4096:].decode(errors="replace")
         tail = "\n".join(output.splitlines()[-MAX_MESSAGE_LINES:])
-        return Result(ex, False, "failed", f"the tests exited with status {proc.returncode}\n{tail}".rstrip())
+        what = (f"the tests exited with status {proc.returncode}" if proc.returncode != 0 else
+                "the tests stopped before they finished, with status 0: does your code call exit()?")
+        return Result(ex, False, "failed", f"{what}\n{tail}".rstrip())
     return Result(ex, False, *failure)
 
 
@@ -366,22 +464,20 @@ def run_tests(ex: Exercise, program: Path, time_limit: float) -> Result:
 @dataclasses.dataclass(frozen=True)
 class Grader:
     root: Path
-    build: Path
     manifest: Manifest
-    tools: Toolchain
-    source_dir: Path
-    work: Path
+    project: GradeProject
     time_limit: float
     solutions: bool
 
+    @property
+    def source_dir(self) -> Path:
+        return self.project.sources
+
     def grade(self, exercises: list[Exercise]) -> list[Result]:
-        self.work.mkdir(parents=True, exist_ok=True)
-        jobs = max(1, min(len(exercises), os.cpu_count() or 2))
-        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-            built = list(pool.map(lambda e: build_exercise(e, self.source_dir, self.work, self.tools, self.solutions),
-                                  exercises))
+        built = self.project.build(exercises)
         results = []
-        for ex, b in zip(exercises, built):
+        for ex in exercises:
+            b = built[ex.id]
             if not b.ok:
                 results.append(Result(ex, False, b.status, b.message))
             else:
@@ -399,7 +495,7 @@ def make_grader(args: argparse.Namespace) -> Grader:
     root = Path(args.root).resolve()
     build = Path(args.build).resolve()
     manifest = load_manifest(root / "exercises" / "manifest.json")
-    tools = load_toolchain(build)
+    harness = load_harness(build)
     if args.solutions:
         source_dir, label = root / "solutions", "solutions"
     elif args.exercises_dir:
@@ -410,7 +506,9 @@ def make_grader(args: argparse.Namespace) -> Grader:
     else:
         source_dir, label = root / "exercises", "exercises"
     limit = args.time_limit if args.time_limit is not None else manifest.time_limit
-    return Grader(root, build, manifest, tools, source_dir, build / "grade" / label, limit, args.solutions)
+    project = GradeProject(build / "grade" / label, source_dir, harness, hide_source=args.solutions,
+                           compile_limit=args.compile_time_limit)
+    return Grader(root, manifest, project, limit, args.solutions)
 
 
 # --------------------------------------------------------------------------------------
@@ -456,8 +554,7 @@ def section_title(root: Path, ex: Exercise) -> str:
         text = (root / "chapters" / ex.chapter / "lesson.md").read_text(encoding="utf-8")
     except FileNotFoundError:
         return ex.lesson
-    m = re.search(r"^\(" + re.escape(ex.lesson) + r"\)=\s*\n#+\s*(.+)$", text, flags=re.M)
-    return m.group(1).strip() if m else ex.lesson
+    return exercise_info.section_title(text, ex.lesson) or ex.lesson
 
 
 def write_json(path: str, results: list[Result]) -> None:
@@ -526,9 +623,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--solutions", action="store_true", help="grade the reference solutions instead of exercises/")
     p.add_argument("--watch", action="store_true", help="re-grade an exercise whenever its file changes")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE ('-' for stdout)")
-    p.add_argument("--exercises-dir", metavar="DIR", help="grade the files in DIR instead of exercises/")
+    p.add_argument("--exercises-dir", metavar="DIR",
+                   help="grade the files DIR/NN-chapter/<id>/<id>.cpp instead of exercises/ (a submission)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per exercise (default: the manifest's)")
     p.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="how often --watch looks for changes")
+    p.add_argument("--compile-time-limit", type=float, default=COMPILE_TIME_LIMIT, help=argparse.SUPPRESS)
     p.add_argument("--build", default=str(ROOT / "build"), help=argparse.SUPPRESS)
     p.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -536,6 +635,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--solutions and --exercises-dir exclude each other")
     if args.time_limit is not None and args.time_limit <= 0:
         p.error("--time-limit must be positive")
+    if args.compile_time_limit <= 0:
+        p.error("--compile-time-limit must be positive")
     if args.poll <= 0:
         p.error("--poll must be positive")
     return args
