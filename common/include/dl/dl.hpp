@@ -22,6 +22,7 @@
 /// | `train.hpp` | `fit_classifier`, `evaluate_classifier` | `train.cpp` |
 /// | `data.hpp` | IDX files, Fashion-MNIST, `DataLoader` | `data.cpp` |
 /// | `text.hpp`, `utf8.hpp` | fortune files, `CharVocab`, UTF-8 | `text.cpp`, `utf8.cpp` |
+/// | `tokenize.hpp` | GPT-2's byte-level BPE and its trainer, BERT's WordPiece | `tokenize_bpe.cpp`, `tokenize_wordpiece.cpp` (Unicode from ICU: private `unicode.hpp`) |
 /// | `io.hpp` | safetensors checkpoints, atomic file writes | `io.cpp` |
 /// | `gradcheck.hpp` | finite-difference gradient checks | `gradcheck.cpp` |
 /// | `memory.hpp` | the caching allocator behind tensor storage | `memory.cpp` |
@@ -40,4 +41,5 @@
 #include "dl/tensor.hpp"
 #include "dl/text.hpp"
 #include "dl/threads.hpp"
+#include "dl/tokenize.hpp"
 #include "dl/train.hpp"
