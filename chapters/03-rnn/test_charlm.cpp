@@ -246,3 +246,23 @@ TEST_CASE("rnn program: bad flags, a corrupt corpus and an unknown prime charact
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("chinese"));
 }
+
+TEST_CASE("rnn --generate: a checkpoint whose shapes would wrap a size product is refused before anything is allocated", "[ch03][errors]") {
+  // A 3 KB file: 512 vocabulary characters and an embedding of shape [0, 8989641361456897]
+  // (zero bytes of data, so the file itself is consistent). Building CharLM(512, E, H) from
+  // it asked for 512 x E floats, a product that wraps a 64-bit byte count to 1,028 bytes.
+  test::TempDir dir;
+  std::u32string chars;
+  for (char32_t c = 0x4E00; c < 0x4E00 + 512; ++c) chars += c;
+  const std::string vocabulary = dl::encode_utf8(chars);
+  const std::string header = R"({"__metadata__":{"chapter":"03-rnn","vocabulary":")" + vocabulary +
+                             R"("},"embed.weight":{"dtype":"F32","shape":[0,8989641361456897],"data_offsets":[0,0]},)"
+                             R"("lstm.weight_hh_l0":{"dtype":"F32","shape":[0,16],"data_offsets":[0,0]}})";
+  std::string file;
+  for (int i = 0; i < 8; ++i) file += static_cast<char>((header.size() >> (8 * i)) & 0xFF);
+  write_file(dir.file("charlm.safetensors"), file + header);
+  const Result r = run_rnn("--generate --out \"" + dir.str() + "\"");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("rnn: error:") && Catch::Contains("more elements than memory can hold"));
+}

@@ -9,8 +9,8 @@ namespace dl {
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   // x: (...)  out: shape, same elements in the same order; shares x's storage
-  Shape target = shape;
-  int64_t known = 1, infer_at = -1;
+  Shape target = shape, known_dims;
+  int64_t infer_at = -1;
   for (size_t d = 0; d < target.size(); ++d) {
     if (target[d] == -1) {
       if (infer_at >= 0) throw ShapeError("reshape: " + to_string(x.shape()) + " -> " + to_string(shape) + ": only one extent may be -1");
@@ -18,13 +18,19 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
     } else if (target[d] < 0) {
       throw ShapeError("reshape: " + to_string(x.shape()) + " -> " + to_string(shape) + ": negative extent");
     } else {
-      known *= target[d];
+      known_dims.push_back(target[d]);
     }
   }
-  if (infer_at >= 0 && known > 0 && x.numel() % known == 0) target[static_cast<size_t>(infer_at)] = x.numel() / known;
-  if (numel(target) != x.numel() || (infer_at >= 0 && target[static_cast<size_t>(infer_at)] == -1))
-    throw ShapeError("reshape: cannot view " + to_string(x.shape()) + " (" + std::to_string(x.numel()) +
-                     " elements) as " + to_string(shape));
+  const int64_t known = numel(known_dims);  // checked: a huge shape is an error, not a wrapped product
+  const auto cannot_view = [&] {
+    return ShapeError("reshape: cannot view " + to_string(x.shape()) + " (" + std::to_string(x.numel()) +
+                      " elements) as " + to_string(shape));
+  };
+  if (infer_at >= 0) {
+    if (known == 0 || x.numel() % known != 0) throw cannot_view();
+    target[static_cast<size_t>(infer_at)] = x.numel() / known;
+  }
+  if (numel(target) != x.numel()) throw cannot_view();
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = target;
   impl->storage = x.impl()->storage;

@@ -15,7 +15,12 @@ namespace dl {
 
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (d < 0) throw ShapeError("shape " + to_string(shape) + " has a negative extent");
+    // Checked: a product that wraps around would allocate a small buffer for a huge shape.
+    if (__builtin_mul_overflow(n, d, &n) || n > kMaxElements)
+      throw ShapeError("shape " + to_string(shape) + " has more elements than memory can hold (at most 2^60)");
+  }
   return n;
 }
 
@@ -36,6 +41,10 @@ Storage::~Storage() { memory::deallocate(data, static_cast<size_t>(std::max<int6
 static void check_shape(const Shape& shape, const char* who) {
   for (int64_t d : shape)
     if (d < 0) throw ShapeError(std::string(who) + ": negative extent in shape " + to_string(shape));
+  if (shape.size() > kMaxDims)
+    throw ShapeError(std::string(who) + ": shape " + to_string(shape) + " has " + std::to_string(shape.size()) +
+                     " dimensions, more than the " + std::to_string(kMaxDims) + " a tensor may have");
+  numel(shape);  // throws for a shape too large to hold
 }
 
 Tensor Tensor::empty(const Shape& shape) {

@@ -29,6 +29,22 @@ TEST_CASE("tensor: bad shapes and indices throw with the numbers involved", "[te
   CHECK_THROWS_WITH(Tensor().shape(), Catch::Contains("undefined"));
 }
 
+TEST_CASE("tensor: a shape whose element count would wrap around is a ShapeError, not a small buffer", "[tensor][errors]") {
+  // 512 x 8989641361456897 floats: the byte count wraps a 64-bit size to 1,028 bytes
+  // (a 3 KB checkpoint once asked for this); the count itself is past 2^60.
+  CHECK_THROWS_WITH(Tensor::randn({512, 8989641361456897}), Catch::Contains("more elements than memory can hold"));
+  CHECK_THROWS_AS(Tensor::zeros({int64_t{1} << 32, int64_t{1} << 32}), dl::ShapeError);  // 2^64 wraps to 0
+  CHECK_THROWS_AS(Tensor::empty({int64_t{1} << 40, int64_t{1} << 40, 0}), dl::ShapeError);
+  CHECK_THROWS_WITH(Tensor::zeros(dl::Shape(17, 1)), Catch::Contains("17 dimensions"));
+  CHECK(dl::numel({int64_t{1} << 30, int64_t{1} << 30}) == int64_t{1} << 60);  // the limit itself is fine
+  CHECK(dl::numel({0, 8989641361456897}) == 0);
+  CHECK_THROWS_AS(dl::numel({3, -2}), dl::ShapeError);
+  CHECK_THROWS_WITH(Tensor::ones({2, 3}).reshape({int64_t{1} << 62, 8, -1}), Catch::Contains("more elements"));
+  CHECK_THROWS_WITH(Tensor::ones({2, 3}).reshape({4, -1}), Catch::Contains("cannot view [2,3]"));
+  CHECK_THROWS_WITH(Tensor::ones({2, 3}).reshape({0, -1}), Catch::Contains("cannot view [2,3]"));
+  CHECK(Tensor::ones({2, 3}).reshape({3, -1}).shape() == dl::Shape{3, 2});
+}
+
 TEST_CASE("tensor: same seed gives the same numbers and normal samples have mean 0, variance 1", "[tensor][rng]") {
   dl::Generator a(42), b(42), c(43);
   const Tensor x = Tensor::randn({10000}, a);

@@ -24,7 +24,15 @@ namespace dl {
 /// A tensor's shape: one extent per dimension, outermost first (row-major).
 using Shape = std::vector<int64_t>;
 
-/// Number of elements of a shape (1 for the empty shape of a scalar).
+/// Most elements a tensor may hold (2^60 floats: far beyond any memory, and 4 bytes
+/// each still fit in an int64); larger shapes are a ShapeError, never a wrapped product.
+inline constexpr int64_t kMaxElements = int64_t{1} << 60;
+
+/// Most dimensions a tensor may have.
+inline constexpr size_t kMaxDims = 16;
+
+/// Number of elements of a shape (1 for the empty shape of a scalar). Throws
+/// `ShapeError` for a negative extent or more than `kMaxElements` elements.
 int64_t numel(const Shape& shape);
 
 /// A shape written the way error messages show it: `[32,784]`.
