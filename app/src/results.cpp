@@ -49,9 +49,7 @@ void write_json_file(const std::string& path, const Json& value, int indent) {
 }
 
 Json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path + ": cannot open for reading: " + errno_text(errno) + " (expected a JSON file)");
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string text = read_file(path, "a JSON file");
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {

@@ -1,6 +1,7 @@
 // Chapter 01 end to end: the MLP learns, is reproducible, and stops on NaN.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <tuple>
 
 #include <dl/threads.hpp>
 #include <dl/train.hpp>
@@ -68,5 +69,17 @@ TEST_CASE("mlp: a NaN in the data stops training and names the step", "[chapter]
     FAIL("training went on with a NaN loss");
   } catch (const dl::NonFiniteError& e) {
     CHECK_THAT(e.what(), Catch::Contains("NaN") && Catch::Contains("step 1"));
+  }
+}
+
+TEST_CASE("mlp: fit_classifier refuses zero epochs, batch size or logging interval instead of dividing by zero", "[chapter][mlp][errors]") {
+  ch01::MLP model;
+  const dl::data::Dataset tiny = dl::data::subset(small_train(), 0, 10);
+  for (const auto& [epochs, batch, log_every] : {std::tuple{0, 4, 1}, std::tuple{1, 0, 1}, std::tuple{1, 4, 0}}) {
+    dl::train::Config config;
+    config.epochs = epochs;
+    config.batch_size = batch;
+    config.log_every = log_every;
+    CHECK_THROWS_WITH(dl::train::fit_classifier(model, tiny, tiny, config), Catch::Contains("must be at least 1"));
   }
 }

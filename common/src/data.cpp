@@ -106,6 +106,8 @@ IdxArray read_idx(const std::string& path, std::optional<size_t> expected_ndim) 
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) fail(path, "file not found (expected an IDX file here); check the path");
   if (fs::is_directory(status)) fail(path, "is a directory, expected an IDX file; name the file inside it");
+  // A FIFO would block and a device such as /dev/zero never ends: only plain files.
+  if (!fs::is_regular_file(status)) fail(path, "is not a regular file (a pipe or a device?); expected an IDX file");
 
   // gzopen reads gzip and plain files alike ("transparent" mode), so one code path serves both.
   GzFile file(gzopen(path.c_str(), "rb"));
@@ -173,13 +175,13 @@ IdxArray read_idx(const std::string& path, std::optional<size_t> expected_ndim) 
     fail_truncated(file.get(), path, "data of shape [" + shape + "]", want, have);
   }
 
-  // Reading on to the end also makes zlib check the gzip trailer (CRC and length).
+  // Reading on to the end also makes zlib check the gzip trailer (CRC and length). One
+  // chunk is enough to know there is more: a small file that inflates to gigabytes of
+  // trailing zeros must not cost the time to inflate them all.
   std::array<uint8_t, 4096> rest{};
-  size_t extra = 0;
-  while (const size_t got = read_some(file.get(), rest.data(), rest.size(), path)) extra += got;
-  if (extra > 0)
-    fail(path, std::to_string(extra) + " trailing bytes after the " + std::to_string(want) +
-                   " data bytes the header promises; the header or the file is corrupt");
+  if (const size_t extra = read_some(file.get(), rest.data(), rest.size(), path); extra > 0)
+    fail(path, (extra == rest.size() ? "at least " : "") + std::to_string(extra) + " trailing bytes after the " +
+                   std::to_string(want) + " data bytes the header promises; the header or the file is corrupt");
   if (const std::string zlib = gz_problem(file.get()); !zlib.empty())
     fail(path, "corrupt gzip stream (" + zlib + "); the file is damaged, copy or download it again");
   return out;
@@ -350,7 +352,8 @@ bool DataLoader::next(Batch& batch) {
 
 int64_t DataLoader::batches_per_epoch() const {
   const int64_t n = size();
-  return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
+  // n / b rounded up without computing n + b - 1, which overflows for a huge batch size.
+  return drop_last_ ? n / batch_size_ : n / batch_size_ + (n % batch_size_ != 0);
 }
 
 }  // namespace dl::data

@@ -90,13 +90,18 @@ std::string directory_of(const std::string& path) {
 // Owns a file descriptor; reads exact byte ranges with pread.
 class InputFile {
  public:
-  explicit InputFile(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+  // `expected` says what the file should be, for the messages.
+  InputFile(const std::string& path, const std::string& expected)
+      : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; a regular file ignores it.
     if (fd_ < 0)
-      corrupt(path, "cannot open for reading: " + std::system_category().message(errno) +
-                        " (expected a safetensors checkpoint; check the path, or run training first to create it)");
+      corrupt(path, "cannot open for reading: " + std::system_category().message(errno) + " (expected " + expected + ")");
     struct stat st {};
     if (::fstat(fd_, &st) != 0) corrupt(path, "cannot stat: " + std::system_category().message(errno));
-    if (!S_ISREG(st.st_mode)) corrupt(path, "not a regular file (expected a safetensors checkpoint file)");
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      corrupt(path, "not a regular file (a directory, a pipe or a device?); expected " + expected);
+    }
     size_ = static_cast<uint64_t>(st.st_size);
   }
   ~InputFile() { ::close(fd_); }
@@ -218,6 +223,16 @@ Json parse_header(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+std::string read_file(const std::string& path, const std::string& expected, uint64_t max_bytes) {
+  const InputFile in(path, expected);
+  if (in.size() > max_bytes)
+    throw FileError(path + ": " + std::to_string(in.size()) + " bytes, more than the " + std::to_string(max_bytes) +
+                    " expected of " + expected);
+  std::string bytes(in.size(), '\0');
+  in.read(0, bytes.data(), bytes.size());
+  return bytes;
+}
+
 void write_file_atomically(const std::string& path, std::string_view bytes) {
   if (path.empty()) throw FileError("write_file_atomically: empty path (expected a file name)");
   // Same directory as the target: rename() is only atomic within one file system.
@@ -295,7 +310,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
 }
 
 NamedTensors load_safetensors(const std::string& path, std::map<std::string, std::string>* metadata) {
-  const InputFile in(path);
+  const InputFile in(path, "a safetensors checkpoint; check the path, or run training first to create it");
   if (in.size() < 8)
     corrupt(path, "file is " + std::to_string(in.size()) +
                       " bytes, too short for the 8-byte header length (expected a safetensors file; was it "

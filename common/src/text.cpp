@@ -7,6 +7,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "dl/io.hpp"
 #include "dl/tensor.hpp"
 
 namespace dl::data {
@@ -50,13 +51,11 @@ std::string poem_author(const std::string& line) {
 }  // namespace
 
 std::vector<TextEntry> read_fortunes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path))
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
     throw FileError(path + ": cannot open the fortune file; the Debian package fortunes-zh provides tang300, song100 "
                            "and chinese in " + std::string(kFortunesDir) + " (install it with ./book deps), or pass --data DIR");
-  std::ostringstream raw;
-  raw << in.rdbuf();
-  const std::string text = strip_ansi(raw.str());
+  const std::string text = strip_ansi(read_file(path, "a fortune file"));
   decode_utf8(text, path);  // reject invalid UTF-8 up front, with its offset
 
   std::vector<TextEntry> entries;

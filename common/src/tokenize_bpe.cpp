@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <queue>
@@ -85,12 +84,8 @@ std::string repair_utf8(const std::string& bytes) {
   throw FileError(path + ": " + what);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad_file(path, "cannot open for reading (expected a GPT-2 vocabulary file; ./book deps fetches them)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+std::string read_vocabulary_file(const std::string& path) {
+  return read_file(path, "a GPT-2 vocabulary file (encoder.json, vocab.bpe); ./book deps fetches them");
 }
 
 }  // namespace
@@ -177,7 +172,7 @@ ByteLevelBPE ByteLevelBPE::load(const std::string& dir) {
   const std::string merges_path = (std::filesystem::path(dir) / "vocab.bpe").string();
   nlohmann::json encoder;
   try {
-    encoder = nlohmann::json::parse(read_file(encoder_path));
+    encoder = nlohmann::json::parse(read_vocabulary_file(encoder_path));
   } catch (const nlohmann::json::parse_error& e) {
     bad_file(encoder_path, "not valid JSON at byte " + std::to_string(e.byte) + " (expected {\"token\": id, ...})");
   }
@@ -192,7 +187,7 @@ ByteLevelBPE ByteLevelBPE::load(const std::string& dir) {
     slot = token;
   }
 
-  std::istringstream lines(read_file(merges_path));
+  std::istringstream lines(read_vocabulary_file(merges_path));
   std::vector<Merge> merges;
   std::string line;
   for (size_t number = 1; std::getline(lines, line); ++number) {

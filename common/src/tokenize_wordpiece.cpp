@@ -1,9 +1,9 @@
 // BERT's tokenizer: the basic tokenizer of bert-base-uncased (clean, CJK, lower-case,
 // strip accents, split punctuation), then greedy longest-match WordPiece.
-#include <fstream>
 #include <sstream>
 
 #include "dl/error.hpp"
+#include "dl/io.hpp"
 #include "dl/tokenize.hpp"
 #include "dl/utf8.hpp"
 #include "tokenize_vocab.hpp"
@@ -53,10 +53,8 @@ WordPiece::WordPiece(std::vector<std::string> tokens) : tokens_(std::move(tokens
 }
 
 WordPiece WordPiece::load(const std::string& vocab_txt) {
-  std::ifstream in(vocab_txt, std::ios::binary);
-  if (!in)
-    throw FileError(vocab_txt + ": cannot open for reading (expected a vocab.txt, one token per line; "
-                                "./book deps fetches bert-base-uncased's)");
+  std::istringstream in(
+      read_file(vocab_txt, "a vocab.txt, one token per line; ./book deps fetches bert-base-uncased's"));
   std::vector<std::string> tokens;
   std::string line;
   while (std::getline(in, line)) tokens.push_back(line);

@@ -37,6 +37,10 @@ Evaluation evaluate_classifier(nn::Layer& model, const data::Dataset& data, int6
 
 std::vector<EpochStats> fit_classifier(nn::Layer& model, const data::Dataset& train, const data::Dataset& test,
                                        const Config& config, const Callbacks& callbacks) {
+  if (config.epochs < 1 || config.batch_size < 1 || config.log_every < 1)
+    throw Error("fit_classifier: epochs, batch_size and log_every must be at least 1, got " +
+                std::to_string(config.epochs) + ", " + std::to_string(config.batch_size) + " and " +
+                std::to_string(config.log_every));
   data::DataLoader loader(train, config.batch_size, /*shuffle=*/true, config.seed);
   const int64_t total_steps = config.epochs * loader.batches_per_epoch();
   optim::AdamW optimizer(model.parameters(), {.lr = config.lr, .weight_decay = config.weight_decay});

@@ -1,6 +1,7 @@
 // Tests of dl/data.hpp: the IDX reader against hand-made good and bad files,
 // Fashion-MNIST loading from a fake directory (and the real one when installed),
 // and the DataLoader's coverage, determinism and batch sizes.
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -15,6 +16,9 @@
 #include <vector>
 
 #include "dl/data.hpp"
+#include "dl/io.hpp"
+#include "dl/text.hpp"
+#include "dl/tokenize.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -511,4 +515,43 @@ TEST_CASE("load_fashion_mnist: the installed test split has 10000 balanced image
   CHECK(*std::min_element(px, px + test.images.numel()) == 0.0f);
   CHECK(*std::max_element(px, px + test.images.numel()) == 1.0f);
   CHECK(test.labels[0] == 9);  // the first test image is an ankle boot
+}
+
+TEST_CASE("read_idx: a gzip stream with megabytes of trailing zeros is refused after one chunk", "[data][errors]") {
+  TempDir dir;
+  const std::string gz = dir.file("bomb.gz");
+  Bytes bomb = idx_bytes({2, 2}, counting(4));
+  bomb.resize(bomb.size() + 10'000'000, 0);  // compresses to about 10 KB
+  write_gzip(gz, bomb);
+  CHECK_THAT(file_error([&] { dl::data::read_idx(gz); }),
+             Contains(gz) && Contains("at least 4096 trailing bytes after the 4 data bytes"));
+}
+
+TEST_CASE("readers: a FIFO or /dev/zero is refused as input instead of blocking or reading forever", "[data][errors]") {
+  TempDir dir;
+  const std::string fifo = dir.file("pipe");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const std::string& path : {fifo, std::string("/dev/zero")}) {
+    INFO(path);
+    CHECK_THAT(file_error([&] { dl::data::read_idx(path); }), Contains(path) && Contains("not a regular file"));
+    CHECK_THROWS_WITH(dl::data::read_fortunes(path), Contains(path) && Contains("not a regular file"));
+    CHECK_THROWS_WITH(dl::read_file(path, "a vocab.txt"), Contains("not a regular file") && Contains("a vocab.txt"));
+    CHECK_THROWS_WITH(dl::tokenize::WordPiece::load(path), Contains("not a regular file"));
+    CHECK_THROWS_WITH(dl::load_safetensors(path), Contains("not a regular file"));
+  }
+  std::ofstream(dir.file("big.txt")) << std::string(100, 'x');
+  CHECK_THROWS_WITH(dl::read_file(dir.file("big.txt"), "a small file", 10), Contains("100 bytes, more than the 10"));
+  CHECK(dl::read_file(dir.file("big.txt"), "a small file") == std::string(100, 'x'));
+}
+
+TEST_CASE("DataLoader: a batch size larger than the data set is one batch, even near the int64 limit", "[data]") {
+  const dl::data::Dataset data = numbered(7, 3);
+  for (const int64_t batch : {int64_t{8}, int64_t{1} << 40, INT64_MAX}) {
+    dl::data::DataLoader loader(data, batch, /*shuffle=*/true, /*seed=*/1);
+    CHECK(loader.batches_per_epoch() == 1);
+    dl::data::Batch b;
+    REQUIRE(loader.next(b));
+    CHECK(b.y.size() == 7);
+    CHECK_FALSE(loader.next(b));
+  }
 }

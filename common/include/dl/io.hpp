@@ -45,6 +45,12 @@ inline constexpr uint64_t kMaxSafetensorsHeader = 100'000'000;
 /// path and the system's reason. Two threads of one process must not write the same path at once.
 void write_file_atomically(const std::string& path, std::string_view bytes);
 
+/// The bytes of the plain file at `path`, for readers of text formats. Throws
+/// `dl::FileError` naming the path and `expected` (what the file should be, e.g. "a
+/// vocab.txt") when it is missing, not a regular file (a directory, a FIFO that would
+/// block, a device such as /dev/zero that never ends) or larger than `max_bytes`.
+std::string read_file(const std::string& path, const std::string& expected, uint64_t max_bytes = uint64_t{1} << 30);
+
 /// Writes `tensors` (float32, stored as dtype "F32") and string `metadata` to `path` in
 /// the safetensors format, atomically: a crash mid-save leaves the previous file intact.
 /// The data of the tensors follow in the given order; the header is padded with spaces
