@@ -236,8 +236,16 @@ std::string read_file(const std::string& path, const std::string& expected, uint
 void write_file_atomically(const std::string& path, std::string_view bytes) {
   if (path.empty()) throw FileError("write_file_atomically: empty path (expected a file name)");
   // Same directory as the target: rename() is only atomic within one file system.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  // A fresh, unpredictable name created exclusively (mkostemp: O_CREAT | O_EXCL), so a
+  // file or symbolic link planted under a guessable name is never followed or truncated.
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd >= 0) {
+    // mkostemp makes the file 0600; a result file is as readable as any other the user writes.
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    (void)::fchmod(fd, 0666 & ~mask);
+  }
   const auto fail = [&](const char* step) {
     const int err = errno;
     if (fd >= 0) ::close(fd);

@@ -350,6 +350,23 @@ TEST_CASE("write_file_atomically: a failed write keeps the target and leaves no 
   CHECK(read_text(target) == std::string("new\0bytes", 9));
 }
 
+TEST_CASE("write_file_atomically: a symbolic link planted under the old temporary name is not followed", "[app][errors]") {
+  // The temporary file used to be path + ".tmp." + pid, opened with O_TRUNC: a link
+  // planted under that name (by another user, into a shared folder) had its target
+  // truncated and overwritten, as root too.
+  TempDir dir;
+  const std::string victim = dir.file("victim.txt"), target = dir.file("summary.json");
+  std::ofstream(victim) << "precious";
+  fs::create_symlink(victim, target + ".tmp." + std::to_string(::getpid()));
+  dl::write_file_atomically(target, "{}\n");
+  CHECK(read_text(victim) == "precious");
+  CHECK(read_text(target) == "{}\n");
+  CHECK(fs::is_symlink(target + ".tmp." + std::to_string(::getpid())));  // left alone
+  const auto perms = fs::status(target).permissions();
+  CHECK((perms & fs::perms::owner_read) != fs::perms::none);
+  CHECK((perms & fs::perms::others_write) == fs::perms::none);  // the umask still applies
+}
+
 TEST_CASE("timer: never runs backwards and reset starts again from zero", "[app]") {
   dl::app::Timer timer;
   double previous = timer.seconds();

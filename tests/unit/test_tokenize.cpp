@@ -196,7 +196,7 @@ TEST_CASE("gpt2_pieces: the pieces of the test set match GPT-2's pattern run by 
   CHECK(cases >= 60);
 }
 
-TEST_CASE("WordPiece: a word over 100 characters is [UNK], one of 100 is split", "[tokenize]") {
+TEST_CASE("WordPiece: a word over 100 characters becomes the unknown token, one of 100 is split", "[tokenize]") {
   const WordPiece wp = small_wordpiece();
   CHECK(wp.tokens(wp.encode(std::string(100, 'a'))).size() == 2 + 100);  // a ##a ##a ...
   CHECK(wp.tokens(wp.encode(std::string(101, 'a'))) == std::vector<std::string>{"[CLS]", "[UNK]", "[SEP]"});

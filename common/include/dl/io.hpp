@@ -39,7 +39,8 @@ inline constexpr uint64_t kMaxSafetensorsHeader = 100'000'000;
 
 /// Replaces the file at `path` with `bytes` so that readers see either the old file or
 /// the complete new one, never a half-written file (a crash mid-save keeps the last
-/// good checkpoint). Writes `path + ".tmp." + pid` in the same directory, flushes it to
+/// good checkpoint). Writes a temporary file `path.tmp.XXXXXX` (a fresh name, created
+/// exclusively: a planted file or symbolic link is never followed) in the same directory, flushes it to
 /// disk (fsync), then renames it over `path`. The directory must exist. On failure the
 /// temporary file is removed, `path` is left untouched, and `dl::FileError` names the
 /// path and the system's reason. Two threads of one process must not write the same path at once.
