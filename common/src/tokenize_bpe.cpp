@@ -22,6 +22,7 @@ namespace {
 // Bytes of the code point that starts with `lead` (valid UTF-8 assumed).
 size_t utf8_length(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4; }
 
+// [byte-map]
 // The byte-to-character map: bytes that are printable Latin-1 (33..126, 161..172,
 // 174..255) stand for themselves; the other 68 get the code points 256, 257, ... in
 // byte order, so no token holds a space, a control character or a lone UTF-8 byte.
@@ -40,6 +41,7 @@ struct ByteMap {
     }
   }
 };
+// [byte-map]
 
 const ByteMap& byte_map() {
   static const ByteMap map;
@@ -92,6 +94,7 @@ std::string read_vocabulary_file(const std::string& path) {
 
 const std::string& byte_to_unicode(uint8_t b) { return byte_map().utf8[b]; }
 
+// [gpt2-pieces]
 std::vector<std::string_view> gpt2_pieces(std::string_view text) {
   // Decoding first rejects invalid UTF-8 with its byte offset; the scan below then
   // walks code points and their byte positions side by side.
@@ -144,6 +147,7 @@ std::vector<std::string_view> gpt2_pieces(std::string_view text) {
   }
   return pieces;
 }
+// [gpt2-pieces]
 
 ByteLevelBPE::ByteLevelBPE(std::vector<std::string> tokens, std::vector<Merge> merges)
     : tokens_(std::move(tokens)), merges_(std::move(merges)), byte_ids_(256) {
@@ -208,6 +212,7 @@ ByteLevelBPE ByteLevelBPE::load(const std::string& dir) {
   }
 }
 
+// [bpe-encode]
 void ByteLevelBPE::encode_piece(std::string_view piece, std::vector<int>& out) const {
   std::vector<int> word;
   word.reserve(piece.size());
@@ -244,6 +249,7 @@ std::vector<int> ByteLevelBPE::encode(std::string_view text) const {
   for (std::string_view piece : gpt2_pieces(text)) encode_piece(piece, ids);
   return ids;
 }
+// [bpe-encode]
 
 std::vector<std::string> ByteLevelBPE::tokens(std::span<const int> ids) const {
   return detail::lookup_tokens(tokens_, ids, "ByteLevelBPE");
@@ -321,6 +327,7 @@ ByteLevelBPE train_bpe(std::span<const std::string> texts, int vocab_size) {
   std::priority_queue<Candidate, std::vector<Candidate>, decltype(worse)> heap(worse);
   for (const auto& [key, count] : pair_count) heap.push({count, key});
 
+  // [bpe-train]
   std::vector<Merge> merges;
   while (static_cast<int>(tokens.size()) < vocab_size && !heap.empty()) {
     const auto [count, key] = heap.top();
@@ -363,6 +370,7 @@ ByteLevelBPE train_bpe(std::span<const std::string> texts, int vocab_size) {
       else heap.push({it->second, touched_key});
     }
   }
+  // [bpe-train]
   return ByteLevelBPE(std::move(tokens), std::move(merges));
 }
 

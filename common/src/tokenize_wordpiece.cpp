@@ -19,12 +19,14 @@ bool bert_whitespace(char32_t c) {
   return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || unicode::is_space_separator(c);
 }
 
+// [bert-control]
 // Control characters BERT drops: any category C* (control, format, unassigned, ...)
 // except tab, newline and carriage return, which count as whitespace.
 bool bert_control(char32_t c) {
   if (c == U'\t' || c == U'\n' || c == U'\r') return false;
   return unicode::is_other(c);
 }
+// [bert-control]
 
 // ASCII symbols count as punctuation too ($, +, ^, `, ...), as in BERT.
 bool bert_punctuation(char32_t c) {
@@ -70,6 +72,7 @@ int WordPiece::id(const std::string& token) const {
   return it == ids_.end() ? -1 : it->second;
 }
 
+// [basic-tokenizer]
 std::vector<std::string> WordPiece::basic_tokens(std::string_view text) const {
   // Clean: drop NUL, U+FFFD and control characters; whitespace becomes a space; and
   // each CJK ideograph stands alone.
@@ -116,7 +119,9 @@ std::vector<std::string> WordPiece::basic_tokens(std::string_view text) const {
   finish_word();
   return out;
 }
+// [basic-tokenizer]
 
+// [longest-match]
 void WordPiece::encode_word(const std::u32string& word, std::vector<int>& out) const {
   if (word.size() > kMaxWordChars) {
     out.push_back(unk_);
@@ -141,7 +146,9 @@ void WordPiece::encode_word(const std::u32string& word, std::vector<int>& out) c
   }
   out.insert(out.end(), pieces.begin(), pieces.end());
 }
+// [longest-match]
 
+// [wordpiece-encode]
 std::vector<int> WordPiece::encode(std::string_view text) const {
   std::vector<int> ids{cls_};
   const auto encode_words = [&](std::string_view chunk) {
@@ -166,6 +173,7 @@ std::vector<int> WordPiece::encode(std::string_view text) const {
   ids.push_back(sep_);
   return ids;
 }
+// [wordpiece-encode]
 
 std::vector<std::string> WordPiece::tokens(std::span<const int> ids) const {
   return detail::lookup_tokens(tokens_, ids, "WordPiece");

@@ -21,7 +21,10 @@ generated into the source tree:
 
 ``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
     A table of numbers from a results file, same folders as plots; ``TABLES``
-    below: ``grad_norms`` (gradient norm at a few distances, per cell).
+    below: ``grad_norms`` (gradient norm at a few distances, per cell),
+    ``epochs``, ``per_class``, and ``sentencepiece`` (our BPE against
+    SentencePiece, from ``build/results/bench/compare_sentencepiece.json``,
+    whichever page shows it; ``./book bench --compare sentencepiece`` writes it).
 
 Every lesson also gets a "verified with" line under its title: the commit,
 compiler, Eigen version and date of the run whose numbers the page shows, from
@@ -493,7 +496,39 @@ def table_per_class(res: Results, run: str, compare: str | None = None) -> str |
     return "\n" + "\n".join(rows) + f"\n\nFrom {source}.\n"
 
 
-TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class}
+# Our byte-level BPE against SentencePiece's BPE, from `./book bench --compare sentencepiece`.
+# A benchmark, not a chapter run: the same file whatever page shows it.
+SENTENCEPIECE_RUN, SENTENCEPIECE_FILE = "bench", "compare_sentencepiece.json"
+
+
+def table_sentencepiece(res: Results, run: str, compare: str | None = None) -> str:
+    d = res.json(SENTENCEPIECE_RUN, SENTENCEPIECE_FILE)
+    if d is None:
+        return (
+            "\n```{admonition} Not measured yet\n:class: note\n\n"
+            f"The comparison appears here once `{res.shown(SENTENCEPIECE_RUN, SENTENCEPIECE_FILE)}` exists: "
+            "run `./book bench --compare sentencepiece`, then `./book docs`.\n```\n"
+        )
+    cell = lambda v: str(v).replace("|", "\\|")
+    rows = ["| corpus | tokenizer | vocabulary | characters per token | training time | encoding speed |",
+            "|---|---|---|---|---|---|"]
+    for r in d["rows"]:
+        vocabulary = r.get("vocabulary", r.get("vocab_size", d.get("vocab_size")))
+        rows.append(f"| {cell(r['corpus'])} | {cell(r['tokenizer'])} | {vocabulary:,} | **{r['chars_per_token']:.2f}** | "
+                    f"{r['train_seconds']:.1f} s | {r['encode_mb_per_s']:.1f} MB/s |")
+    threads = d.get("threads", 1)
+    return (
+        "\n" + "\n".join(rows) + "\n\n"
+        f"Both tokenizers were trained to a vocabulary of {d['vocab_size']:,} tokens on the same lines of each "
+        f"corpus, then encoded all of them on {'one thread' if threads == 1 else f'{threads} threads'}; encoding "
+        f"speed is megabytes of UTF-8 text per second, the median of {d.get('rounds', '?')} interleaved rounds. "
+        f"SentencePiece: {cell(d.get('sentencepiece', 'version unknown'))}. "
+        f"From `{res.shown(SENTENCEPIECE_RUN, SENTENCEPIECE_FILE)}`, written by `./book bench --compare sentencepiece`.\n"
+    )
+
+
+TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class,
+          "sentencepiece": table_sentencepiece}
 
 
 def table_block(res: Results, chapter: str, spec: str) -> str:

@@ -94,7 +94,7 @@ Json row(const Corpus& c, const Result& r, int vocab_size) {
           {"tokens", r.tokens},
           {"encode_ms", encode * 1000},
           {"encode_mb_per_s", static_cast<double>(c.bytes) / 1e6 / encode},
-          {"encode_ms_rounds", r.encode_seconds}};
+          {"encode_seconds_rounds", r.encode_seconds}};
 }
 
 }  // namespace

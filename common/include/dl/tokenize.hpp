@@ -22,12 +22,14 @@
 
 namespace dl::tokenize {
 
+// [gpt2-pattern]
 /// GPT-2's pre-tokenisation: `text` cut into the pieces that BPE encodes separately,
 /// as GPT-2's pattern `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
 /// does: contractions, a letter run, a number run or a run of other symbols (each with
 /// the space before it), and whitespace. The pieces concatenate to `text`.
 /// Throws `dl::Error` with the byte offset for invalid UTF-8.
 std::vector<std::string_view> gpt2_pieces(std::string_view text);
+// [gpt2-pattern]
 
 /// GPT-2's byte-to-character map: byte b is shown as a printable character, so that
 /// every byte sequence is a string of visible tokens (space 0x20 becomes 'Ġ', U+0120).
@@ -82,11 +84,13 @@ class ByteLevelBPE {
   std::unordered_map<uint64_t, uint64_t> merge_table_;
 };
 
+// [train-bpe]
 /// Learns byte-level BPE merges from `texts` (pre-tokenised with `gpt2_pieces`) until
 /// the vocabulary holds `vocab_size` tokens (256 bytes + merges), or no pair occurs
 /// twice. Pair counts are kept up to date as merges happen (only the words that hold
 /// the merged pair are touched), not recounted per merge.
 ByteLevelBPE train_bpe(std::span<const std::string> texts, int vocab_size);
+// [train-bpe]
 
 /// BERT's WordPiece with the basic tokenizer of bert-base-uncased: clean the text
 /// (drop control characters, map whitespace to spaces), put spaces around CJK
