@@ -15,8 +15,8 @@ std::u32string decode_utf8(std::string_view text, const std::string& origin) {
   };
   while (i < text.size()) {
     const auto b0 = static_cast<unsigned char>(text[i]);
-    size_t length;
-    char32_t cp;
+    size_t length = 0;
+    char32_t cp = 0;
     if (b0 < 0x80) { length = 1; cp = b0; }
     else if ((b0 >> 5) == 0x6) { length = 2; cp = b0 & 0x1F; }
     else if ((b0 >> 4) == 0xE) { length = 3; cp = b0 & 0x0F; }
