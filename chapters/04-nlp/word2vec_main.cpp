@@ -101,7 +101,7 @@ int run(const dl::app::Program& program, Options& o) {
     throw dl::Error("the vocabulary has only " + std::to_string(vocab.size()) + " words, too few for --dim " +
                     std::to_string(o.sg.dim) + "; lower --min-count or --dim");
   const ch04::SynonymPairs pairs = ch04::synonym_pairs(synsets, [&](const std::string& w) { return vocab.id(w) >= 0; });
-  std::printf("corpus: %lld glosses (%lld test glosses held out) and %lld fortune entries, %lld words; "
+  std::printf("corpus: %lld glosses (%lld of validation and test synsets held out) and %lld fortune entries, %lld words; "
               "vocabulary %lld words seen at least %lld times, %lld training words\n",
               static_cast<long long>(text.glosses), static_cast<long long>(text.held_out_glosses),
               static_cast<long long>(text.fortunes), static_cast<long long>(text.words), static_cast<long long>(vocab.size()),
