@@ -205,6 +205,10 @@ TEST_CASE("retrieval: ranks, MRR and recall@10 on a hand-made case", "[ch04]") {
   CHECK(s.mrr == Approx((1 + 0.5 + 1.0 / 3 + 1) / 4));
   CHECK(s.recall_at_10 == 1.0);
   CHECK(s.queries == 4);
+  // The standard error of the mean of 1, 1/2, 1/3, 1: the sample sd over sqrt(4).
+  const double mean = (1 + 0.5 + 1.0 / 3 + 1) / 4;
+  const double var = (std::pow(1 - mean, 2) * 2 + std::pow(0.5 - mean, 2) + std::pow(1.0 / 3 - mean, 2)) / 3;
+  CHECK(s.mrr_stderr == Approx(std::sqrt(var / 4)));
   const std::vector<int64_t> far = {1, 10, 11, 100};
   CHECK(ch04::retrieval_score(far).recall_at_10 == 0.5);
   CHECK(ch04::retrieval_score(far).mrr == Approx((1 + 0.1 + 1.0 / 11 + 0.01) / 4));
@@ -308,7 +312,7 @@ TEST_CASE("skip-gram: words that share contexts become nearest neighbours, the s
   // One thread, same seed: the same vectors.
   CHECK(ch04::train_skipgram(ids, vocab, o).input.to_vector() == model.input.to_vector());
   // PPMI + SVD finds the same pairs on this corpus.
-  const dl::Tensor svd = ch04::normalize_rows(ch04::ppmi_svd_embeddings(ids, vocab.size(), 2, 4, 1));
+  const dl::Tensor svd = ch04::normalize_rows(ch04::ppmi_svd_embeddings(ids, vocab.size(), {.window = 2, .dim = 4, .seed = 1}));
   CHECK(vocab.word(ch04::nearest(svd, vocab.id("cat"), 1)[0].id) == "dog");
   CHECK(vocab.word(ch04::nearest(svd, vocab.id("car"), 1)[0].id) == "truck");
 }
