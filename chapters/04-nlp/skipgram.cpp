@@ -116,7 +116,7 @@ SkipGram train_skipgram(const std::vector<std::vector<int>>& sentences, const Vo
   float* W_in = model.input.data();
   float* W_out = model.output.data();
   const std::vector<float> keep = keep_probabilities(vocab.counts(), o.subsample);
-  const std::vector<int> table = unigram_table(vocab.counts(), 0.75, o.table_size);
+  const std::vector<int> table = unigram_table(vocab.counts(), kUnigramPower, o.table_size);
 
   // Sentences in a seeded random order, cut into one contiguous slice per thread.
   std::vector<int64_t> order(sentences.size());

@@ -317,7 +317,7 @@ TEST_CASE("skip-gram: words that share contexts become nearest neighbours, the s
   CHECK(vocab.word(ch04::nearest(svd, vocab.id("car"), 1)[0].id) == "truck");
 }
 
-TEST_CASE("vocabulary: by falling count then alphabetically; rare words dropped from sentences", "[ch04]") {
+TEST_CASE("vocabulary: by falling count then alphabetically, rare words dropped from sentences", "[ch04]") {
   const ch04::Vocabulary vocab({{"b", "a", "c", "a"}, {"c", "d"}, {"d"}}, 2);
   CHECK(vocab.words() == std::vector<std::string>{"a", "c", "d"});
   CHECK(vocab.counts() == std::vector<int64_t>{2, 2, 2});

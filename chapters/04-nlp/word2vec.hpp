@@ -51,6 +51,9 @@ class Vocabulary {
 std::vector<float> keep_probabilities(std::span<const int64_t> counts, double t);
 // [subsample]
 
+/// The power of the counts in word2vec's negative-sampling distribution.
+inline constexpr double kUnigramPower = 0.75;
+
 // [unigram-table]
 /// A table of `size` word ids in which word w fills a share count_w^power / sum_v count_v^power
 /// of the cells (power 0.75 in word2vec): a uniform cell is a draw from the smoothed unigram

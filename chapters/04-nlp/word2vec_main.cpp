@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <dl/app.hpp>
 #include <dl/io.hpp>
-#include <iostream>
 #include <map>
 
 #include "word2vec.hpp"
@@ -123,7 +122,7 @@ int run(const dl::app::Program& program, Options& o) {
     metrics.write({{"words", log.words},
                    {"epoch", static_cast<double>(log.words) / static_cast<double>(vocab.total())},
                    {"loss", log.loss},
-                   {"lr", log.lr},
+                   {"lr", dl::app::json_float(log.lr)},
                    {"seconds", timer.seconds()}});
     bar.update(log.words, log.loss);
   });
@@ -241,7 +240,7 @@ int run(const dl::app::Program& program, Options& o) {
                          {"min_count", o.min_count},
                          {"subsample", o.sg.subsample},
                          {"lr", dl::app::json_float(o.sg.lr)},
-                         {"unigram_power", 0.75},
+                         {"unigram_power", ch04::kUnigramPower},
                          {"ppmi_alpha", o.svd.alpha},
                          {"svd_power", o.svd.sigma_power},
                          {"seed", program.common.seed},
