@@ -179,8 +179,8 @@ struct TruncatedSvd {
   dl::Tensor u;                ///< (rows, k) left singular vectors, columns orthonormal
   std::vector<double> sigma;   ///< (k) singular values, falling
 };
-TruncatedSvd randomized_svd(const SparseMatrix& a, int64_t k, uint64_t seed, int64_t oversample = 10,
-                            int64_t power_iterations = 3);
+TruncatedSvd randomized_svd(const SparseMatrix& a, int64_t k, uint64_t seed, int64_t oversample = 40,
+                            int64_t power_iterations = 8);
 
 /// Settings of `ppmi_svd_embeddings`.
 struct PpmiSvdOptions {
