@@ -78,13 +78,17 @@ RetrievalScore retrieval_score(std::span<const int64_t> ranks) {
   RetrievalScore s;
   s.queries = static_cast<int64_t>(ranks.size());
   if (ranks.empty()) return s;
+  double squares = 0;
   for (int64_t r : ranks) {
     if (r < 1) throw dl::Error("retrieval_score: a rank is at least 1, got " + std::to_string(r));
     s.mrr += 1.0 / static_cast<double>(r);
+    squares += 1.0 / static_cast<double>(r * r);
     s.recall_at_10 += r <= 10;
   }
-  s.mrr /= static_cast<double>(ranks.size());
-  s.recall_at_10 /= static_cast<double>(ranks.size());
+  const double n = static_cast<double>(ranks.size());
+  s.mrr /= n;
+  s.recall_at_10 /= n;
+  if (ranks.size() > 1) s.mrr_stderr = std::sqrt(std::max(0.0, squares / n - s.mrr * s.mrr) * n / (n - 1) / n);
   return s;
 }
 

@@ -175,12 +175,13 @@ TruncatedSvd randomized_svd(const SparseMatrix& a, int64_t k, uint64_t seed, int
 }
 // [randomized-svd]
 
-dl::Tensor ppmi_svd_embeddings(const std::vector<std::vector<int>>& sentences, int64_t vocab_size, int64_t window,
-                               int64_t dim, uint64_t seed) {
-  const TruncatedSvd svd = randomized_svd(ppmi(cooccurrence(sentences, vocab_size, window)), dim, seed);
-  dl::Tensor e = svd.u;  // rows of U Σ^(1/2)
-  dl::MatMap m = dl::as_matrix(e, vocab_size, dim);
-  for (int64_t j = 0; j < dim; ++j) m.col(j) *= static_cast<float>(std::sqrt(svd.sigma[static_cast<size_t>(j)]));
+dl::Tensor ppmi_svd_embeddings(const std::vector<std::vector<int>>& sentences, int64_t vocab_size,
+                               const PpmiSvdOptions& o) {
+  const SparseMatrix counts = cooccurrence(sentences, vocab_size, o.window);
+  const TruncatedSvd svd = randomized_svd(ppmi(counts, o.alpha), o.dim, o.seed);
+  dl::Tensor e = svd.u;  // rows of U Σ^p
+  dl::MatMap m = dl::as_matrix(e, vocab_size, o.dim);
+  for (int64_t j = 0; j < o.dim; ++j) m.col(j) *= static_cast<float>(std::pow(svd.sigma[static_cast<size_t>(j)], o.sigma_power));
   return e;
 }
 

@@ -116,7 +116,7 @@ SkipGram train_skipgram(const std::vector<std::vector<int>>& sentences, const Vo
   float* W_in = model.input.data();
   float* W_out = model.output.data();
   const std::vector<float> keep = keep_probabilities(vocab.counts(), o.subsample);
-  const std::vector<int> table = unigram_table(vocab.counts(), 0.75, o.table_size);
+  const std::vector<int> table = unigram_table(vocab.counts(), kUnigramPower, o.table_size);
 
   // Sentences in a seeded random order, cut into one contiguous slice per thread.
   std::vector<int64_t> order(sentences.size());
@@ -142,6 +142,8 @@ SkipGram train_skipgram(const std::vector<std::vector<int>>& sentences, const Vo
     double loss_sum = 0;
     int64_t examples = 0, next_log = o.log_every;
     for (int64_t epoch = 0; epoch < o.epochs && !stop; ++epoch) {
+      // Each pass reads the thread's slice in a new order (Fisher-Yates on its own stream).
+      for (size_t n = end; n > begin + 1; --n) std::swap(order[n - 1], order[begin + rng.below(n - begin)]);
       for (size_t n = begin; n < end && !stop; ++n) {
         const std::vector<int>& sentence = sentences[static_cast<size_t>(order[n])];
         const int64_t now = done.fetch_add(static_cast<int64_t>(sentence.size()), std::memory_order_relaxed);

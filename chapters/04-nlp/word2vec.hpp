@@ -51,6 +51,9 @@ class Vocabulary {
 std::vector<float> keep_probabilities(std::span<const int64_t> counts, double t);
 // [subsample]
 
+/// The power of the counts in word2vec's negative-sampling distribution.
+inline constexpr double kUnigramPower = 0.75;
+
 // [unigram-table]
 /// A table of `size` word ids in which word w fills a share count_w^power / sum_v count_v^power
 /// of the cells (power 0.75 in word2vec): a uniform cell is a draw from the smoothed unigram
@@ -176,13 +179,24 @@ struct TruncatedSvd {
   dl::Tensor u;                ///< (rows, k) left singular vectors, columns orthonormal
   std::vector<double> sigma;   ///< (k) singular values, falling
 };
-TruncatedSvd randomized_svd(const SparseMatrix& a, int64_t k, uint64_t seed, int64_t oversample = 10,
-                            int64_t power_iterations = 3);
+TruncatedSvd randomized_svd(const SparseMatrix& a, int64_t k, uint64_t seed, int64_t oversample = 40,
+                            int64_t power_iterations = 8);
+
+/// Settings of `ppmi_svd_embeddings`.
+struct PpmiSvdOptions {
+  int64_t window = 5;       ///< the largest distance between the words of a counted pair
+  int64_t dim = 100;        ///< k, singular vectors kept
+  double alpha = 0.75;      ///< power of the context counts in `ppmi` (1: plain PMI)
+  double sigma_power = 0.5; ///< the rows are U_k Σ_k^p (1: the plain truncated SVD)
+  uint64_t seed = 0;        ///< the random directions of the SVD
+};
 
 /// Embeddings from co-occurrence: PPMI of `cooccurrence(sentences, window)`, then the
-/// rows of U_k Σ_k^(1/2) of its truncated SVD. (V, dim).
-dl::Tensor ppmi_svd_embeddings(const std::vector<std::vector<int>>& sentences, int64_t vocab_size, int64_t window,
-                               int64_t dim, uint64_t seed);
+/// rows of U_k Σ_k^p of its truncated SVD. (V, dim). The defaults carry over word2vec's
+/// smoothing of the context distribution (alpha 0.75) and weigh the singular values less
+/// than the plain SVD does (p 0.5), as Levy, Goldberg and Dagan (2015) recommend.
+dl::Tensor ppmi_svd_embeddings(const std::vector<std::vector<int>>& sentences, int64_t vocab_size,
+                               const PpmiSvdOptions& options);
 /// @}
 
 /// @name Evaluation (evaluate.cpp)
@@ -204,6 +218,7 @@ std::vector<int64_t> neighbour_ranks(const dl::Tensor& unit, std::span<const std
 /// Mean reciprocal rank, recall at 10 and the number of queries.
 struct RetrievalScore {
   double mrr = 0;           ///< mean of 1/rank
+  double mrr_stderr = 0;    ///< standard error of that mean: sd(1/rank) / sqrt(queries)
   double recall_at_10 = 0;  ///< share of ranks <= 10
   int64_t queries = 0;
 };

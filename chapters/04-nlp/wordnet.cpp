@@ -194,7 +194,7 @@ TextCorpus build_corpus(const std::vector<Synset>& synsets, const std::vector<st
     return true;
   };
   for (const Synset& s : synsets) {
-    if (synset_split(s.offset) == Split::test) {
+    if (synset_split(s.offset) != Split::train) {
       ++corpus.held_out_glosses;
       continue;
     }

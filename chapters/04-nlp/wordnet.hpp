@@ -65,16 +65,17 @@ std::vector<std::string> read_english_fortunes(const std::string& dir);
 /// The training text as sentences of words.
 struct TextCorpus {
   std::vector<std::vector<std::string>> sentences;  ///< one per gloss or fortune entry, empty ones dropped
-  int64_t glosses = 0;           ///< glosses of train and validation synsets in `sentences`
-  int64_t held_out_glosses = 0;  ///< glosses of test synsets, left out
+  int64_t glosses = 0;           ///< glosses of train synsets in `sentences`
+  int64_t held_out_glosses = 0;  ///< glosses of validation and test synsets, left out
   int64_t fortunes = 0;          ///< fortune entries in `sentences`
   int64_t words = 0;             ///< words in `sentences`
 };
 
-/// The corpus the embeddings train on: the glosses of every synset outside the test
-/// split (of all four parts of speech, so the glosses chapter 06 tests on and those of
-/// the synonyms the embeddings are tested on are never read), then `fortunes`, the
-/// entries of fortune files (none for WordNet alone).
+/// The corpus the embeddings train on: the glosses of the train synsets (of all four parts
+/// of speech), then `fortunes`, the entries of fortune files (none for WordNet alone).
+/// The glosses of validation and test synsets are never read: chapter 06 classifies them,
+/// and the synonyms the embeddings are scored on come from those synsets, so the score
+/// on validation pairs (for choosing settings) predicts the score on test pairs.
 TextCorpus build_corpus(const std::vector<Synset>& synsets, const std::vector<std::string>& fortunes);
 
 /// Synonym pairs for the evaluation, as word pairs (each pair once, the two words in
