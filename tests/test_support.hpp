@@ -2,12 +2,16 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include <sys/wait.h>
 
 namespace test {
 
@@ -50,5 +54,24 @@ struct TempDir {
     return names;
   }
 };
+
+/// What a program printed and how it ended.
+struct ProgramResult {
+  int exit_code;       ///< the exit status, or -1 when a signal ended it
+  std::string output;  ///< stdout and stderr, interleaved
+};
+
+/// Runs `program` with `args` (a shell command line: quote what needs it) and collects
+/// everything it prints. Throws when the shell cannot be started.
+inline ProgramResult run_program(const std::string& program, const std::string& args) {
+  const std::string command = "\"" + program + "\" " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+  std::string output;
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
 
 }  // namespace test

@@ -33,21 +33,7 @@ void write_corpus(const test::TempDir& dir, int poems, int sayings) {
   write_file(dir.file("chinese"), chinese);
 }
 
-struct Result {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-Result run_rnn(const std::string& args) {
-  const std::string command = std::string("\"") + CHAPTER_PROGRAM + "\" " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+test::ProgramResult run_rnn(const std::string& args) { return test::run_program(CHAPTER_PROGRAM, args); }
 
 }  // namespace
 
@@ -201,7 +187,7 @@ TEST_CASE("the seed's model in dl: (B, T, 100) in, 10 scores and the LSTM state 
 TEST_CASE("rnn program: bad flags, a corrupt corpus and an unknown prime character", "[ch03][cli]") {
   test::TempDir dir;
   const std::string out = " --out \"" + dir.file("out") + "\"";
-  Result r = run_rnn("--seq-len 0" + out);
+  test::ProgramResult r = run_rnn("--seq-len 0" + out);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Catch::Contains("rnn: error:") && Catch::Contains("--seq-len") && Catch::Contains("expected a number > 0, got 0"));
   r = run_rnn("--corpus novels" + out);
@@ -261,7 +247,7 @@ TEST_CASE("rnn --generate: a checkpoint whose shapes would wrap a size product i
   std::string file;
   for (int i = 0; i < 8; ++i) file += static_cast<char>((header.size() >> (8 * i)) & 0xFF);
   write_file(dir.file("charlm.safetensors"), file + header);
-  const Result r = run_rnn("--generate --out \"" + dir.str() + "\"");
+  const test::ProgramResult r = run_rnn("--generate --out \"" + dir.str() + "\"");
   INFO(r.output);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("rnn: error:") && Catch::Contains("more elements than memory can hold"));

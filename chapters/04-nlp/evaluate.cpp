@@ -4,9 +4,11 @@
 #include <cmath>
 #include <dl/eigen.hpp>
 #include <dl/error.hpp>
+#include <dl/io.hpp>
 #include <dl/random.hpp>
 #include <map>
 #include <numeric>
+#include <sstream>
 
 #include "word2vec.hpp"
 
@@ -129,6 +131,48 @@ Projection pca_2d(const dl::Tensor& e, std::span<const int> ids) {
     p.explained.push_back(eig.eigenvalues()(D - 1 - j) / total);
   }
   return p;
+}
+
+dl::Tensor read_word2vec_text(const std::string& path, const Vocabulary& vocab) {
+  std::istringstream in(dl::read_file(path, "word vectors in word2vec's text format"));
+  const auto fail = [&](int64_t line, const std::string& what) {
+    throw dl::Error(path + ":" + std::to_string(line) + ": " + what);
+  };
+  std::string line;
+  int64_t rows = 0, dim = 0;
+  if (!std::getline(in, line)) fail(1, "empty file; expected a header \"V D\"");
+  {
+    std::istringstream header(line);
+    std::string rest;
+    if (!(header >> rows >> dim) || (header >> rest) || rows < 1 || dim < 1 || dim > (int64_t{1} << 20))
+      fail(1, "expected a header \"V D\" with two positive counts, got \"" + line.substr(0, 80) + "\"");
+  }
+  dl::Tensor out = dl::Tensor::zeros({vocab.size(), dim});
+  std::vector<bool> seen(static_cast<size_t>(vocab.size()), false);
+  int64_t read = 0;
+  for (int64_t number = 2; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    if (++read > rows) fail(number, "more rows than the header's " + std::to_string(rows));
+    std::istringstream fields(line);
+    std::string word;
+    fields >> word;
+    std::vector<float> values(static_cast<size_t>(dim));
+    for (float& v : values)
+      if (!(fields >> v)) fail(number, "expected " + std::to_string(dim) + " numbers after \"" + word + "\"");
+    if (std::string extra; fields >> extra) fail(number, "more than " + std::to_string(dim) + " numbers after \"" + word + "\"");
+    const int id = vocab.id(word);
+    if (id < 0) continue;
+    if (seen[static_cast<size_t>(id)]) fail(number, "\"" + word + "\" appears twice");
+    seen[static_cast<size_t>(id)] = true;
+    std::copy(values.begin(), values.end(), out.data() + static_cast<int64_t>(id) * dim);
+  }
+  if (read != rows) fail(read + 1, "the header promises " + std::to_string(rows) + " rows, the file has " + std::to_string(read));
+  if (const auto missing = std::find(seen.begin(), seen.end(), false); missing != seen.end()) {
+    const int64_t count = std::count(seen.begin(), seen.end(), false);
+    throw dl::Error(path + ": " + std::to_string(count) + " words of the vocabulary have no vector, e.g. \"" +
+                    vocab.word(static_cast<int>(missing - seen.begin())) + "\"");
+  }
+  return out;
 }
 
 }  // namespace ch04

@@ -9,8 +9,10 @@
 #include <dl/io.hpp>
 #include <dl/ops.hpp>
 #include <fstream>
+#include <iterator>
 #include <map>
-#include <sys/wait.h>
+#include <set>
+#include <sstream>
 
 #include "../../tests/test_support.hpp"
 #include "word2vec.hpp"
@@ -40,21 +42,7 @@ void write_wordnet(const test::TempDir& dir, const std::string& nouns) {
   write_file(dir.file("data.adv"), data_line(17, {"quickly", "fast"}, "with speed; \"he ran quickly\"", "r"));
 }
 
-struct Result {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-Result run_word2vec(const std::string& args) {
-  const std::string command = std::string("\"") + CHAPTER_PROGRAM + "\" " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+test::ProgramResult run_word2vec(const std::string& args) { return test::run_program(CHAPTER_PROGRAM, args); }
 
 }  // namespace
 
@@ -364,8 +352,8 @@ TEST_CASE("word2vec: a run on a tiny WordNet writes every result file", "[ch04]"
   }
   // One test pair (offset 17) and one validation pair (offset 4) that no train synset holds.
   write_wordnet(dir, data_line(4, {"beta", "lambda"}, "beta") + data_line(17, {"alpha", "kappa"}, "alpha") + nouns);
-  const Result r = run_word2vec("--data " + dir.str() + " --corpus wordnet --dim 4 --epochs 2 --min-count 1 --threads 1 "
-                                "--probes alpha,nonesuch --out " + out.str());
+  const test::ProgramResult r = run_word2vec("--data " + dir.str() + " --corpus wordnet --dim 4 --epochs 2 --min-count 1 --threads 1 "
+                                "--probes alpha,nonesuch --write-corpus " + out.file("corpus.txt") + " --out " + out.str());
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("nonesuch: not in the vocabulary"));
@@ -391,17 +379,73 @@ TEST_CASE("word2vec: a run on a tiny WordNet writes every result file", "[ch04]"
   CHECK(dl::app::read_json_file(out.file("neighbours.json"))["probes"][0]["word"] == "alpha");
   CHECK(dl::app::read_json_file(out.file("projection.json"))["x"].is_array());
   CHECK(!test::read_text(out.file("metrics.jsonl")).empty());
+
+  // --write-corpus: the training sentences, one per line; every word is in vocab.txt.
+  const std::string corpus = test::read_text(out.file("corpus.txt"));
+  CHECK(std::count(corpus.begin(), corpus.end(), '\n') == 200 - 39 + 2);  // train glosses, the verb's, the adjective's
+  std::istringstream words_in(corpus);
+  std::set<std::string> corpus_words(std::istream_iterator<std::string>{words_in}, {});
+  CHECK(static_cast<int64_t>(corpus_words.size()) == summary["vocabulary"].get<int64_t>());
+
+  // --evaluate scores vectors from a file: the saved vectors score what the summary says.
+  std::string text = std::to_string(vectors[0].second.size(0)) + " 4\n";
+  std::istringstream vocab_in(vocab);
+  std::string word;
+  for (int64_t row = 0; std::getline(vocab_in, word); ++row) {
+    text += word;
+    for (int64_t d = 0; d < 4; ++d) text += " " + std::to_string(vectors[0].second.data()[row * 4 + d]);
+    text += "\n";
+  }
+  write_file(out.file("vectors.txt"), text);
+  const test::ProgramResult scored = run_word2vec("--data " + dir.str() + " --corpus wordnet --min-count 1 --evaluate " +
+                                                  out.file("vectors.txt") + " --out " + out.str());
+  INFO(scored.output);
+  REQUIRE(scored.exit_code == 0);
+  const dl::app::Json evaluation = dl::app::read_json_file(out.file("evaluate.json"))["evaluation"][0];
+  CHECK(evaluation["model"] == "vectors");
+  CHECK(evaluation["mrr"].get<double>() == Approx(summary["evaluation"][0]["mrr"].get<double>()).epsilon(1e-4));
+  CHECK(evaluation["queries"] == 2);
+}
+
+TEST_CASE("word2vec text vectors: rows in the vocabulary's order, clear errors on bad files", "[ch04][errors]") {
+  test::TempDir dir;
+  const ch04::Vocabulary vocab({{"b", "a", "a"}}, 1);  // a = 0, b = 1
+  write_file(dir.file("ok.txt"), "3 2\nb 1 2\nzzz 9 9\na -0.5 3e-1\n");
+  const dl::Tensor e = ch04::read_word2vec_text(dir.file("ok.txt"), vocab);
+  REQUIRE(e.shape() == dl::Shape{2, 2});
+  CHECK(e.data()[0] == -0.5f);
+  CHECK(e.data()[1] == Approx(0.3f));
+  CHECK(e.data()[2] == 1.0f);
+  const auto error_of = [&](const std::string& text) {
+    write_file(dir.file("bad.txt"), text);
+    try {
+      ch04::read_word2vec_text(dir.file("bad.txt"), vocab);
+    } catch (const dl::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of(""), Catch::Contains("bad.txt:1") && Catch::Contains("empty"));
+  CHECK_THAT(error_of("2\na 1\n"), Catch::Contains("bad.txt:1") && Catch::Contains("header"));
+  CHECK_THAT(error_of("2 2\na 1\nb 1 2\n"), Catch::Contains("bad.txt:2") && Catch::Contains("2 numbers"));
+  CHECK_THAT(error_of("2 2\na 1 2 3\nb 1 2\n"), Catch::Contains("bad.txt:2") && Catch::Contains("more than 2"));
+  CHECK_THAT(error_of("2 2\na 1 x\nb 1 2\n"), Catch::Contains("bad.txt:2"));
+  CHECK_THAT(error_of("1 2\na 1 2\nb 1 2\n"), Catch::Contains("bad.txt:3") && Catch::Contains("more rows"));
+  CHECK_THAT(error_of("3 2\na 1 2\nb 1 2\n"), Catch::Contains("promises 3 rows"));
+  CHECK_THAT(error_of("2 2\na 1 2\na 1 2\n"), Catch::Contains("bad.txt:3") && Catch::Contains("twice"));
+  CHECK_THAT(error_of("1 2\na 1 2\n"), Catch::Contains("1 words of the vocabulary have no vector") && Catch::Contains("\"b\""));
+  CHECK_THROWS_AS(ch04::read_word2vec_text(dir.file("nonexistent.txt"), vocab), dl::FileError);
 }
 
 TEST_CASE("word2vec: a missing WordNet names wordnet-base and --data (exit 1), bad flags exit 2", "[ch04][errors]") {
   test::TempDir out;
-  const Result missing = run_word2vec("--data /nonexistent/wordnet --out " + out.str());
+  const test::ProgramResult missing = run_word2vec("--data /nonexistent/wordnet --out " + out.str());
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.output, Catch::Contains("wordnet-base") && Catch::Contains("--data DIR"));
-  const Result fortunes = run_word2vec("--fortunes /nonexistent/fortunes --out " + out.str());
+  const test::ProgramResult fortunes = run_word2vec("--fortunes /nonexistent/fortunes --out " + out.str());
   CHECK(fortunes.exit_code == 1);
   CHECK_THAT(fortunes.output, Catch::Contains("fortunes") && Catch::Contains("--fortunes DIR"));
-  const Result bogus = run_word2vec("--bogus");
+  const test::ProgramResult bogus = run_word2vec("--bogus");
   CHECK(bogus.exit_code == 2);
   CHECK_THAT(bogus.output, Catch::Contains("--bogus") && Catch::Contains("Usage"));
   CHECK(run_word2vec("--corpus books").exit_code == 2);

@@ -242,6 +242,14 @@ struct Projection {
   std::vector<double> explained;        ///< share of the variance along each component
 };
 Projection pca_2d(const dl::Tensor& e, std::span<const int> ids);
+
+/// Vectors in word2vec's text format (a line "V D", then one line per word: the word and
+/// its D numbers, as gensim's `save_word2vec_format` writes them), as a (vocab.size(), D)
+/// tensor in `vocab`'s order, so that vectors trained elsewhere on the same corpus are
+/// scored by the same code. Words of the file outside `vocab` are skipped; a word of
+/// `vocab` missing from the file, a malformed line or a count that disagrees with the
+/// header throws dl::Error naming the line.
+dl::Tensor read_word2vec_text(const std::string& path, const Vocabulary& vocab);
 /// @}
 
 }  // namespace ch04

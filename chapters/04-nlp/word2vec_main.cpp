@@ -44,6 +44,9 @@ struct Options {
   // there is no --full.
   ch04::SkipGramOptions sg{.dim = 100, .window = 8, .negatives = 5, .epochs = 20, .lr = 0.05f, .subsample = 1e-3};
   ch04::PpmiSvdOptions svd;  // window, dim and seed follow skip-gram's
+  // For ./book bench --compare gensim: the training text as gensim reads it, and vectors
+  // trained elsewhere scored by this program's evaluation.
+  std::string write_corpus, evaluate;
 
   void add_to(CLI::App& cli) {
     const auto& positive = dl::app::positive;
@@ -63,6 +66,13 @@ struct Options {
     cli.add_option("--svd-power", svd.sigma_power, "PPMI baseline: rows of U S^p (1: the plain truncated SVD)")
         ->check(dl::app::non_negative);
     cli.add_option("--log-every", sg.log_every, "words between two records of metrics.jsonl")->check(positive);
+    cli.add_option("--write-corpus", write_corpus,
+                   "also write the training sentences to this file, one per line, words separated by spaces "
+                   "(only words of the vocabulary)");
+    cli.add_option("--evaluate", evaluate,
+                   "instead of training: score the vectors of this file (word2vec's text format) on the same "
+                   "synonym pairs, into evaluate.json")
+        ->excludes("--write-corpus");
     cli.add_option("--probes", probes, "words whose nearest neighbours are printed (comma-separated)")->delimiter(',');
   }
 };
@@ -93,6 +103,33 @@ std::map<std::string, std::string> parts_of_speech(const std::vector<ch04::Synse
   return out;
 }
 
+// Synonym retrieval of each model (unit-length rows) on the test and validation pairs, each
+// pair asked both ways (w -> s and s -> w); prints a table, returns {test, validation}.
+std::pair<Json, Json> score_synonyms(const std::vector<std::pair<std::string, dl::Tensor>>& models,
+                                     const ch04::Vocabulary& vocab, const ch04::SynonymPairs& pairs) {
+  const auto queries = [&](const std::vector<std::pair<std::string, std::string>>& list) {
+    std::vector<std::pair<int, int>> q;
+    for (const auto& [a, b] : list) q.push_back({vocab.id(a), vocab.id(b)}), q.push_back({vocab.id(b), vocab.id(a)});
+    return q;
+  };
+  const auto test_queries = queries(pairs.test), validation_queries = queries(pairs.validation);
+  Json evaluation = Json::array(), validation = Json::array();
+  std::printf("\nsynonym retrieval (rank of a WordNet synonym among all %lld words by cosine):\n", static_cast<long long>(vocab.size()));
+  std::printf("  %-14s %17s %10s   %23s %16s\n", "model", "test MRR ± s.e.", "recall@10", "validation MRR ± s.e.",
+              "valid. recall@10");
+  for (const auto& [name, unit] : models) {
+    const ch04::RetrievalScore t = ch04::retrieval_score(ch04::neighbour_ranks(unit, test_queries));
+    const ch04::RetrievalScore v = ch04::retrieval_score(ch04::neighbour_ranks(unit, validation_queries));
+    evaluation.push_back({{"model", name}, {"mrr", t.mrr}, {"mrr_stderr", t.mrr_stderr}, {"recall_at_10", t.recall_at_10},
+                          {"pairs", pairs.test.size()}, {"queries", t.queries}});
+    validation.push_back({{"model", name}, {"mrr", v.mrr}, {"mrr_stderr", v.mrr_stderr}, {"recall_at_10", v.recall_at_10},
+                          {"pairs", pairs.validation.size()}, {"queries", v.queries}});
+    std::printf("  %-14s %8.4f ± %.4f %10.4f   %14.4f ± %.4f %16.4f\n", name.c_str(), t.mrr, t.mrr_stderr, t.recall_at_10,
+                v.mrr, v.mrr_stderr, v.recall_at_10);
+  }
+  return {evaluation, validation};
+}
+
 int run(const dl::app::Program& program, Options& o) {
   dl::app::Timer total_timer;
   const std::string& out_dir = program.common.out_dir;
@@ -101,9 +138,6 @@ int run(const dl::app::Program& program, Options& o) {
   const ch04::TextCorpus text = ch04::build_corpus(synsets, fortunes);
   const ch04::Vocabulary vocab(text.sentences, o.min_count);
   const std::vector<std::vector<int>> sentences = vocab.encode(text.sentences);
-  if (vocab.size() <= o.sg.dim)  // the SVD finds at most as many directions as there are words
-    throw dl::Error("the vocabulary has only " + std::to_string(vocab.size()) + " words, too few for --dim " +
-                    std::to_string(o.sg.dim) + "; lower --min-count or --dim");
   const ch04::SynonymPairs pairs = ch04::synonym_pairs(synsets, [&](const std::string& w) { return vocab.id(w) >= 0; });
   std::printf("corpus: %lld glosses (%lld of validation and test synsets held out) and %lld fortune entries, %lld words; "
               "vocabulary %lld words seen at least %lld times, %lld training words\n",
@@ -111,6 +145,29 @@ int run(const dl::app::Program& program, Options& o) {
               static_cast<long long>(text.fortunes), static_cast<long long>(text.words), static_cast<long long>(vocab.size()),
               static_cast<long long>(o.min_count), static_cast<long long>(vocab.total()));
   std::printf("synonym pairs in the vocabulary: %zu validation, %zu test\n", pairs.validation.size(), pairs.test.size());
+  if (!o.write_corpus.empty()) {
+    std::string lines;
+    for (const auto& sentence : sentences) {
+      for (size_t i = 0; i < sentence.size(); ++i) (lines += i ? " " : "") += vocab.word(sentence[i]);
+      lines += '\n';
+    }
+    dl::write_file_atomically(o.write_corpus, lines);
+    std::printf("training sentences written to %s\n", o.write_corpus.c_str());
+  }
+  if (!o.evaluate.empty()) {
+    const dl::Tensor vectors = ch04::read_word2vec_text(o.evaluate, vocab);
+    const auto [evaluation, validation] = score_synonyms({{"vectors", ch04::normalize_rows(vectors)}}, vocab, pairs);
+    dl::app::write_json_file(out_dir + "/evaluate.json", {{"vectors", o.evaluate},
+                                                          {"vocabulary", vocab.size()},
+                                                          {"dim", vectors.size(1)},
+                                                          {"evaluation", evaluation},
+                                                          {"validation_evaluation", validation}});
+    std::printf("\nscores in %s/evaluate.json\n", out_dir.c_str());
+    return 0;
+  }
+  if (vocab.size() <= o.sg.dim)  // the SVD finds at most as many directions as there are words
+    throw dl::Error("the vocabulary has only " + std::to_string(vocab.size()) + " words, too few for --dim " +
+                    std::to_string(o.sg.dim) + "; lower --min-count or --dim");
 
   // Skip-gram.
   dl::app::MetricsWriter metrics(out_dir + "/metrics.jsonl");
@@ -147,27 +204,7 @@ int run(const dl::app::Program& program, Options& o) {
   const dl::Tensor& skipgram = models[0].second;
   const dl::Tensor& ppmi_svd = models[2].second;
 
-  // Synonym retrieval: each pair is asked both ways (w -> s and s -> w).
-  const auto queries = [&](const std::vector<std::pair<std::string, std::string>>& list) {
-    std::vector<std::pair<int, int>> q;
-    for (const auto& [a, b] : list) q.push_back({vocab.id(a), vocab.id(b)}), q.push_back({vocab.id(b), vocab.id(a)});
-    return q;
-  };
-  const auto test_queries = queries(pairs.test), validation_queries = queries(pairs.validation);
-  Json evaluation = Json::array(), validation = Json::array();
-  std::printf("\nsynonym retrieval (rank of a WordNet synonym among all %lld words by cosine):\n", static_cast<long long>(vocab.size()));
-  std::printf("  %-14s %17s %10s   %23s %16s\n", "model", "test MRR ± s.e.", "recall@10", "validation MRR ± s.e.",
-              "valid. recall@10");
-  for (const auto& [name, unit] : models) {
-    const ch04::RetrievalScore t = ch04::retrieval_score(ch04::neighbour_ranks(unit, test_queries));
-    const ch04::RetrievalScore v = ch04::retrieval_score(ch04::neighbour_ranks(unit, validation_queries));
-    evaluation.push_back({{"model", name}, {"mrr", t.mrr}, {"mrr_stderr", t.mrr_stderr}, {"recall_at_10", t.recall_at_10},
-                          {"pairs", pairs.test.size()}, {"queries", t.queries}});
-    validation.push_back({{"model", name}, {"mrr", v.mrr}, {"mrr_stderr", v.mrr_stderr}, {"recall_at_10", v.recall_at_10},
-                          {"pairs", pairs.validation.size()}, {"queries", v.queries}});
-    std::printf("  %-14s %8.4f ± %.4f %10.4f   %14.4f ± %.4f %16.4f\n", name.c_str(), t.mrr, t.mrr_stderr, t.recall_at_10,
-                v.mrr, v.mrr_stderr, v.recall_at_10);
-  }
+  const auto [evaluation, validation] = score_synonyms(models, vocab, pairs);
 
   // Neighbours and analogies.
   Json probes = Json::array(), analogies = Json::array();
