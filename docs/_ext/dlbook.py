@@ -394,6 +394,38 @@ def plot_grad_norms(res: Results, run: str):
         f"Gradient norm against distance, from `{res.shown(run, 'grad_norms.json')}`")
 
 
+def plot_projection(res: Results, run: str):
+    d = res.json(run, "projection.json")
+    if d is None or not d.get("x"):
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        fig, ax = plt.subplots(figsize=(9, 7))
+        colours = {"n": ("tab:blue", "noun"), "v": ("tab:red", "verb"), "a": ("tab:green", "adjective"),
+                   "r": ("tab:purple", "adverb"), "": ("tab:gray", "not in WordNet")}
+        for tag, (colour, label) in colours.items():
+            idx = [i for i, t in enumerate(d["pos"]) if t == tag]
+            if idx:
+                ax.scatter([d["x"][i] for i in idx], [d["y"][i] for i in idx], s=10, c=colour, label=label, alpha=0.7)
+        for i, word in enumerate(d["words"]):
+            if i % 3 == 0:  # every third word: enough to read, few enough not to overlap much
+                ax.annotate(word, (d["x"][i], d["y"][i]), fontsize=7, alpha=0.8, xytext=(2, 2),
+                            textcoords="offset points")
+        ev = d.get("explained_variance", [0, 0])
+        ax.set_xlabel(f"first principal component ({100 * ev[0]:.1f}% of the variance)")
+        ax.set_ylabel(f"second principal component ({100 * ev[1]:.1f}% of the variance)")
+        ax.set_title(f"{len(d['words'])} frequent words, skip-gram vectors projected to 2-D (PCA)")
+        ax.legend(title="most common part of speech", fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "projection.json"], draw, (
+        f"Skip-gram vectors of frequent words projected onto their first two principal components, "
+        f"from `{res.shown(run, 'projection.json')}`")
+
+
 PLOTS = {
     "loss": plot_loss,
     "accuracy": plot_loss,
@@ -403,6 +435,7 @@ PLOTS = {
     "feature_maps": plot_feature_maps,
     "misclassified": plot_misclassified,
     "grad_norms": plot_grad_norms,
+    "projection": plot_projection,
 }
 
 
@@ -527,8 +560,93 @@ def table_sentencepiece(res: Results, run: str, compare: str | None = None) -> s
     )
 
 
+# Chapter 04's word embeddings: synonym retrieval, neighbours and analogies, and gensim.
+EMBEDDING_MODELS = {"skipgram": "skip-gram, $v_w + u_w$", "skipgram_input": "skip-gram, $v_w$ alone",
+                    "ppmi_svd": "PPMI + truncated SVD", "random": "random vectors", "vectors": "vectors"}
+
+
+def table_synonyms(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = res.json(run, "summary.json")
+    if s is None or "evaluation" not in s:
+        return None
+    valid = {e["model"]: e for e in s.get("validation_evaluation", [])}
+    rows = ["| model | test MRR | ± s.e. | test recall@10 | validation MRR |", "|---|---|---|---|---|"]
+    for e in s["evaluation"]:
+        v = valid.get(e["model"])
+        rows.append(f"| {EMBEDDING_MODELS.get(e['model'], e['model'])} | **{e['mrr']:.4f}** | {e.get('mrr_stderr', 0):.4f} | "
+                    f"{100 * e['recall_at_10']:.2f}% | " + (f"{v['mrr']:.4f}" if v else "") + " |")
+    by = {e["model"]: e for e in s["evaluation"]}
+    c = s["corpus_counts"]
+    text = (f"{by['skipgram']['pairs']:,} test pairs ({by['skipgram']['queries']:,} queries, each pair asked both ways) "
+            f"and {next(iter(valid.values()))['pairs']:,} validation pairs, among a vocabulary of {s['vocabulary']:,} words. "
+            f"The corpus: {c['glosses'] - c['held_out_glosses']:,} WordNet glosses (the {c['held_out_glosses']:,} of "
+            f"validation and test synsets held out) and {c['fortune_entries']:,} fortunes, {s['train_words']:,} training "
+            f"words; skip-gram read them {s['epochs']} times in {s['train_seconds']:.0f} s on {s['threads']} threads "
+            f"({s['words_processed'] / s['train_seconds']:,.0f} words per second).")
+    if "skipgram" in by and "ppmi_svd" in by:
+        sg, pp = by["skipgram"], by["ppmi_svd"]
+        gap = sg["mrr"] - pp["mrr"]
+        se = (sg.get("mrr_stderr", 0) ** 2 + pp.get("mrr_stderr", 0) ** 2) ** 0.5
+        verdict = ("ahead of" if gap > 0 else "behind") + " PPMI + SVD by " + f"{abs(gap):.4f}"
+        text += (f" On the test pairs skip-gram is {verdict} in MRR, "
+                 + ("less than" if abs(gap) < se else "more than")
+                 + f" the {se:.4f} that the two standard errors combine to, and "
+                 f"{sg['mrr'] / max(by.get('random', {'mrr': 1e-9})['mrr'], 1e-9):.0f} times the random vectors' MRR.")
+    return "\n" + "\n".join(rows) + f"\n\n{text} From `{res.shown(run, 'summary.json')}`.\n"
+
+
+def table_neighbours(res: Results, run: str, compare: str | None = None) -> str | None:
+    d = res.json(run, "neighbours.json")
+    if d is None:
+        return None
+    words = lambda lst: ", ".join(n["word"] for n in lst)
+    rows = ["| word (count) | skip-gram | PPMI + SVD |", "|---|---|---|"]
+    for p in d["probes"]:
+        rows.append(f"| **{p['word']}** ({p['count']:,}) | {words(p['skipgram'])} | {words(p['ppmi_svd'])} |")
+    out = ["\n" + "\n".join(rows), f"\nThe {d['k']} nearest words by cosine, nearest first.\n"]
+    if d.get("analogies"):
+        rows = ["| $a : b :: c : ?$ | expected | skip-gram's top 5 | PPMI + SVD's top 5 |", "|---|---|---|---|"]
+        for a in d["analogies"]:
+            mark = lambda lst: ", ".join(f"**{n['word']}**" if n["word"] == a["expected"] else n["word"] for n in lst)
+            rows.append(f"| {a['a']} : {a['b']} :: {a['c']} : ? | {a['expected']} | {mark(a['skipgram'])} | "
+                        f"{mark(a['ppmi_svd'])} |")
+        out.append("\n".join(rows))
+        out.append("\nThe words nearest to $b - a + c$, the three words themselves left out; the expected answer in bold.\n")
+    out.append(f"From `{res.shown(run, 'neighbours.json')}`.\n")
+    return "\n".join(out)
+
+
+# Our skip-gram against gensim's, from `./book bench --compare gensim`.
+GENSIM_RUN, GENSIM_FILE = "bench", "compare_gensim.json"
+
+
+def table_gensim(res: Results, run: str, compare: str | None = None) -> str:
+    d = res.json(GENSIM_RUN, GENSIM_FILE)
+    if d is None:
+        return (
+            "\n```{admonition} Not measured yet\n:class: note\n\n"
+            f"The comparison appears here once `{res.shown(GENSIM_RUN, GENSIM_FILE)}` exists: "
+            "run `./book bench --compare gensim` (gensim comes with `./book deps --optional`), then `./book docs`.\n```\n"
+        )
+    fmt = {"words_per_second": lambda v: f"{v:,.0f}", "train_seconds": lambda v: f"{v:.1f} s"}
+    rows = ["| measure | ours | gensim | ours / gensim |", "|---|---|---|---|"]
+    for r in d["rows"]:
+        f = fmt.get(r["metric"], lambda v: f"{v:.4f}")
+        rows.append(f"| {r['what']} | {f(r['ours'])} | {f(r['gensim'])} | **{r['ratio']:.2f}** |")
+    st = d["settings"]
+    return (
+        "\n" + "\n".join(rows) + "\n\n"
+        f"Medians of {d['rounds']} interleaved rounds, {d['threads']} threads each, gensim {d['gensim_version']}; "
+        f"both trained on the same {d['train_words']:,} words with dimension {st['dim']}, window {st['window']}, "
+        f"{st['negatives']} negatives, subsampling {st['subsample']:g}, {st['epochs']} epochs and learning rate "
+        f"{st['lr']}, and both scored by the same code on the test pairs. "
+        f"From `{res.shown(GENSIM_RUN, GENSIM_FILE)}`, written by `./book bench --compare gensim`.\n"
+    )
+
+
 TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class,
-          "sentencepiece": table_sentencepiece}
+          "sentencepiece": table_sentencepiece, "synonyms": table_synonyms, "neighbours": table_neighbours,
+          "gensim": table_gensim}
 
 
 def table_block(res: Results, chapter: str, spec: str) -> str:
