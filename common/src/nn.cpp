@@ -204,6 +204,33 @@ std::string BatchNorm2d::extra_repr() const {
   return s.str();
 }
 
+LayerNorm::LayerNorm(int64_t c, float eps_, bool elementwise_affine) : normalized_shape(c), eps(eps_) {
+  if (c <= 0) throw ShapeError("LayerNorm: normalized_shape must be positive, got " + std::to_string(c));
+  if (!(eps > 0.0f)) throw Error("LayerNorm: eps must be positive, got " + std::to_string(eps));
+  if (elementwise_affine) {
+    weight = register_parameter("weight", Tensor::ones({c}));
+    bias = register_parameter("bias", Tensor::zeros({c}));
+  }
+}
+
+std::string LayerNorm::extra_repr() const {
+  std::ostringstream s;
+  s << '(' << normalized_shape << ",), eps=" << eps << ", elementwise_affine=" << (weight.defined() ? "true" : "false");
+  return s.str();
+}
+
+TiedLinear::TiedLinear(const Tensor& shared_weight, bool with_bias) : weight(shared_weight) {
+  if (!weight.defined() || weight.dim() != 2)
+    throw ShapeError("TiedLinear: expected the (V, D) table of an embedding, got " +
+                     (weight.defined() ? to_string(weight.shape()) : std::string("an undefined tensor")));
+  if (with_bias) bias = register_parameter("bias", Tensor::zeros({weight.size(0)}));
+}
+
+std::string TiedLinear::extra_repr() const {
+  return "in_features=" + std::to_string(weight.size(1)) + ", out_features=" + std::to_string(weight.size(0)) +
+         ", bias=" + (bias.defined() ? "true" : "false") + ", weight tied";
+}
+
 Dropout::Dropout(float p_, Generator& gen) : p(p_), gen_(&gen) {
   if (!(p >= 0.0f && p < 1.0f)) throw Error("Dropout: probability must be in [0, 1), got " + std::to_string(p));
 }

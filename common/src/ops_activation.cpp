@@ -42,9 +42,22 @@ Tensor sigmoid(const Tensor& x) {
   return out;
 }
 
-Tensor gelu(const Tensor& x) {
+Tensor gelu(const Tensor& x, GeluApproximate approximate) {
   constexpr float kInvSqrt2 = 0.70710678118654752f;
   const float inv_sqrt_2pi = static_cast<float>(1.0 / std::sqrt(2.0 * std::numbers::pi));
+  if (approximate == GeluApproximate::tanh) {
+    // out = x (1 + tanh(u)) / 2 with u = k (x + c x^3), k = sqrt(2/pi): the cubic makes the
+    // result follow the exact GELU to within 5e-4 everywhere (Hendrycks and Gimpel).
+    constexpr float kCubic = 0.044715f;
+    const float k = static_cast<float>(std::sqrt(2.0 / std::numbers::pi));
+    Tensor out = detail::map_unary(x, [k](float v) { return 0.5f * v * (1.0f + std::tanh(k * (v + kCubic * v * v * v))); });
+    // out = x (1 + t) / 2, t = tanh(u)  =>  dx += ((1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2) * dout
+    detail::record_unary(out, "gelu_tanh", x, [k](float v, float) {
+      const float t = std::tanh(k * (v + kCubic * v * v * v));
+      return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * k * (1.0f + 3.0f * kCubic * v * v);
+    });
+    return out;
+  }
   Tensor out = detail::map_unary(x, [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); });
   // out = x Phi(x)  =>  dx += (Phi(x) + x phi(x)) * dout
   detail::record_unary(out, "gelu", x, [inv_sqrt_2pi](float v, float) {
@@ -96,6 +109,57 @@ Tensor softmax(const Tensor& x, int64_t dim) {
       for (int64_t k = 0; k < s.n; ++k) dot += g[base + k * stride] * py[base + k * stride];
       for (int64_t k = 0; k < s.n; ++k) dx[base + k * stride] += py[base + k * stride] * (g[base + k * stride] - dot);
     });
+  });
+  return out;
+}
+
+Tensor masked_softmax(const Tensor& x, const Tensor& mask) {
+  // x: (..., N)  mask: broadcasts to x's shape  out: (..., N) = softmax(x + mask) along the last dim
+  if (x.dim() == 0) throw ShapeError("masked_softmax: expected scores of shape (..., N), got a 0-d tensor");
+  if (!mask.defined()) throw Error("masked_softmax: the mask is undefined; call softmax(x) for no mask");
+  if (detail::broadcast_shape(x.shape(), mask.shape(), "masked_softmax") != x.shape())
+    throw ShapeError("masked_softmax: mask " + to_string(mask.shape()) + " must broadcast to the scores " +
+                     to_string(x.shape()) + " without enlarging them");
+  const int64_t n = x.size(-1), rows = x.numel() / std::max<int64_t>(n, 1);
+  Tensor out = Tensor::empty(x.shape());
+  const float *px = x.data(), *pm = mask.data();
+  float* po = out.data();
+  detail::for_each_broadcast(x.shape(), x.shape(), mask.shape(),
+                             [&](int64_t i, int64_t, int64_t im) { po[i] = px[i] + pm[im]; });
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = po + r * n;
+    float m = -INFINITY;
+    for (int64_t k = 0; k < n; ++k) m = std::max(m, row[k]);
+    if (m == -INFINITY) {  // every score removed: a defined zero row, not exp(-inf - -inf) = NaN
+      std::fill(row, row + n, 0.0f);
+      continue;
+    }
+    double z = 0.0;
+    for (int64_t k = 0; k < n; ++k) z += std::exp(static_cast<double>(row[k] - m));
+    const float log_z = m + static_cast<float>(std::log(z));
+    for (int64_t k = 0; k < n; ++k) row[k] = std::exp(row[k] - log_z);
+  }
+  record(out, "masked_softmax", {x, mask}, [x, mask, n, rows](const Tensor& y, const Tensor& dout) {
+    // y = softmax(z), z = x + mask  =>  dz = y * (dout - sum(dout * y)) along the row;
+    // dx += dz, dmask += dz summed over the dimensions the mask was broadcast along
+    Tensor dz = Tensor::empty(y.shape());
+    const float *py = y.data(), *g = dout.data();
+    float* pz = dz.data();
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t base = r * n;
+      float dot = 0.0f;
+      for (int64_t k = 0; k < n; ++k) dot += g[base + k] * py[base + k];
+      for (int64_t k = 0; k < n; ++k) pz[base + k] = py[base + k] * (g[base + k] - dot);
+    }
+    if (x.requires_grad()) {
+      float* dx = grad_data(x);
+      for (int64_t i = 0; i < dz.numel(); ++i) dx[i] += pz[i];
+    }
+    if (mask.requires_grad()) {
+      float* dm = grad_data(mask);
+      detail::for_each_broadcast(y.shape(), y.shape(), mask.shape(),
+                                 [&](int64_t i, int64_t, int64_t im) { dm[im] += pz[i]; });
+    }
   });
   return out;
 }

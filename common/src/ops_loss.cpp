@@ -1,5 +1,6 @@
-// Losses: softmax cross-entropy (fused, with label smoothing), NLL and MSE.
+// Losses: softmax cross-entropy (fused, with label smoothing and an ignored index), NLL and MSE.
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "dl/threads.hpp"
@@ -11,8 +12,9 @@ namespace dl {
 
 namespace {
 
-// Checks (N,C) scores against N class indices.
-void check_targets(const Tensor& scores, std::span<const int> targets, const char* op) {
+// Checks (N,C) scores against N class indices; a target equal to `ignored` (if given) is allowed too.
+void check_targets(const Tensor& scores, std::span<const int> targets, const char* op,
+                   std::optional<int> ignored = std::nullopt) {
   if (scores.dim() != 2)
     throw ShapeError(std::string(op) + ": expected scores of shape (N,C), got " + to_string(scores.shape()));
   if (static_cast<int64_t>(targets.size()) != scores.size(0))
@@ -21,21 +23,30 @@ void check_targets(const Tensor& scores, std::span<const int> targets, const cha
   if (scores.size(0) == 0) throw ShapeError(std::string(op) + ": empty batch");
   const int64_t classes = scores.size(1);
   for (size_t i = 0; i < targets.size(); ++i)
-    if (targets[i] < 0 || targets[i] >= classes)
+    if ((targets[i] < 0 || targets[i] >= classes) && targets[i] != ignored)
       throw ShapeError(std::string(op) + ": target " + std::to_string(targets[i]) + " at row " + std::to_string(i) +
-                       " is not a class index in [0, " + std::to_string(classes) + ")");
+                       " is not a class index in [0, " + std::to_string(classes) + ")" +
+                       (ignored ? " nor the ignored index " + std::to_string(*ignored) : std::string()));
 }
 
 }  // namespace
 
 Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, float label_smoothing) {
-  // logits: (N,C)  targets: (N)  out: () = mean_n [ -sum_c q[n,c] log softmax(logits[n])_c ]
-  // with q = (1 - eps) onehot(target) + eps / C
-  check_targets(logits, targets, "cross_entropy");
+  return cross_entropy(logits, targets, CrossEntropyOptions{.label_smoothing = label_smoothing});
+}
+
+Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, const CrossEntropyOptions& options) {
+  // logits: (N,C)  targets: (N)  out: () = mean over counted n of [ -sum_c q[n,c] log softmax(logits[n])_c ]
+  // with q = (1 - eps) onehot(target) + eps / C; rows whose target is ignore_index are not counted
+  const float label_smoothing = options.label_smoothing;
+  const int ignore_index = options.ignore_index;
+  check_targets(logits, targets, "cross_entropy", ignore_index);
   if (!(label_smoothing >= 0.0f && label_smoothing <= 1.0f))
     throw Error("cross_entropy: label_smoothing must be in [0, 1], got " + std::to_string(label_smoothing));
   const int64_t n = logits.size(0), c = logits.size(1);
   const float off = label_smoothing / static_cast<float>(c), on = 1.0f - label_smoothing + off;
+  int64_t counted = 0;
+  for (const int t : targets) counted += t != ignore_index;
   Tensor log_probs = Tensor::empty(logits.shape());  // saved for backward
   std::vector<double> row_loss(static_cast<size_t>(n));
   // Rows are independent: vectorised along the row, in parallel across rows (a language
@@ -43,6 +54,11 @@ Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, float l
   // so the result does not depend on the thread count.
 #pragma omp parallel for schedule(static) if (n * c >= (1 << 16) && num_threads() > 1)
   for (int64_t r = 0; r < n; ++r) {
+    const int target = targets[static_cast<size_t>(r)];
+    if (target == ignore_index) {  // neither loss nor gradient: its log-probabilities are never read
+      row_loss[static_cast<size_t>(r)] = 0.0;
+      continue;
+    }
     const ConstArrMap row(logits.data() + r * c, c);
     ArrMap lp(log_probs.data() + r * c, c);
     const float m = row.maxCoeff();
@@ -50,29 +66,35 @@ Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, float l
     const float log_z = std::log(lp.exp().sum());  // every exp(x - m) <= 1: no overflow
     lp -= log_z;
     // -sum_k q_k lp_k with q = off everywhere plus (on - off) at the target
-    const int target = targets[static_cast<size_t>(r)];
     row_loss[static_cast<size_t>(r)] = -(static_cast<double>(off) * lp.sum() + static_cast<double>(on - off) * lp[target]);
   }
   double total = 0.0;
   for (double v : row_loss) total += v;
-  Tensor out = Tensor::scalar(static_cast<float>(total / static_cast<double>(n)));
+  // No counted row: 0 rather than 0/0 (see CrossEntropyOptions::ignore_index).
+  Tensor out = Tensor::scalar(counted ? static_cast<float>(total / static_cast<double>(counted)) : 0.0f);
   std::vector<int> saved_targets(targets.begin(), targets.end());
-  record(out, "cross_entropy", {logits}, [logits, log_probs, saved_targets, on, off](const Tensor&, const Tensor& dout) {
-    // loss = mean_n -sum_c q log p  =>  dlogits[n,c] += (p[n,c] - q[n,c]) / N * dout
-    const int64_t n = logits.size(0), c = logits.size(1);
-    const float scale = dout.item() / static_cast<float>(n);
-    const GradSink dx = grad_sink(logits);
+  record(out, "cross_entropy", {logits},
+         [logits, log_probs, saved_targets, on, off, counted, ignore_index](const Tensor&, const Tensor& dout) {
+           // loss = mean_n -sum_c q log p  =>  dlogits[n,c] += (p[n,c] - q[n,c]) / counted * dout  (0 if ignored)
+           const int64_t n = logits.size(0), c = logits.size(1);
+           const float scale = counted ? dout.item() / static_cast<float>(counted) : 0.0f;
+           const GradSink dx = grad_sink(logits);
 #pragma omp parallel for schedule(static) if (n * c >= (1 << 16) && num_threads() > 1)
-    for (int64_t r = 0; r < n; ++r) {
-      ArrMap d(dx.data + r * c, c);
-      const ConstArrMap lp(log_probs.data() + r * c, c);
-      if (dx.fresh)
-        d = (lp.exp() - off) * scale;
-      else
-        d += (lp.exp() - off) * scale;
-      d[saved_targets[static_cast<size_t>(r)]] -= (on - off) * scale;
-    }
-  });
+           for (int64_t r = 0; r < n; ++r) {
+             ArrMap d(dx.data + r * c, c);
+             const int target = saved_targets[static_cast<size_t>(r)];
+             if (target == ignore_index) {
+               if (dx.fresh) d.setZero();
+               continue;
+             }
+             const ConstArrMap lp(log_probs.data() + r * c, c);
+             if (dx.fresh)
+               d = (lp.exp() - off) * scale;
+             else
+               d += (lp.exp() - off) * scale;
+             d[target] -= (on - off) * scale;
+           }
+         });
   return out;
 }
 

@@ -1,7 +1,11 @@
-// Batch normalisation over (B, H, W) for each channel.
+// Normalisation: batch normalisation over (B, H, W) for each channel, and layer
+// normalisation over the last dimension (a plain kernel pair, then the op that records it).
 #include <cmath>
 
 #include "dl/conv.hpp"
+#include "dl/eigen.hpp"
+#include "dl/ops.hpp"
+#include "dl/threads.hpp"
 #include "op_helpers.hpp"
 
 namespace dl {
@@ -88,6 +92,88 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, T
                }
            }
          });
+  return out;
+}
+
+// [layernorm]
+namespace {
+// Rows are independent; below this many elements a fork and join costs more than it saves.
+constexpr int64_t kParallelLayerNormElements = 1 << 15;
+}  // namespace
+
+void layernorm_forward(const float* x, const float* weight, const float* bias, float* out, float* mean, float* rstd,
+                       int64_t rows, int64_t channels, float eps) {
+  // x: (rows, C)  weight, bias: (C) or null  out: (rows, C)  mean, rstd: (rows)
+#pragma omp parallel for schedule(static) if (rows * channels >= kParallelLayerNormElements && num_threads() > 1)
+  for (int64_t r = 0; r < rows; ++r) {
+    const ConstArrMap row(x + r * channels, channels);
+    ArrMap y(out + r * channels, channels);
+    const float mu = row.mean();
+    // Two passes (mean, then squared deviations): no cancellation for rows far from zero.
+    const float var = (row - mu).square().mean();
+    const float s = 1.0f / std::sqrt(var + eps);
+    mean[r] = mu;
+    rstd[r] = s;
+    y = (row - mu) * s;
+    if (weight) y *= ConstArrMap(weight, channels);
+    if (bias) y += ConstArrMap(bias, channels);
+  }
+}
+
+void layernorm_backward(const float* dout, const float* x, const float* weight, const float* mean, const float* rstd,
+                        float* dx, float* dweight, float* dbias, int64_t rows, int64_t channels) {
+  // out = xhat * w + b, xhat = (x - mean) * rstd
+  //   =>  dw += sum_rows dout * xhat,  db += sum_rows dout,
+  //       dx += rstd * (g - mean(g) - xhat * mean(g * xhat))  with g = dout * w  (mean over the row)
+  if (dx) {
+#pragma omp parallel for schedule(static) if (rows * channels >= kParallelLayerNormElements && num_threads() > 1)
+    for (int64_t r = 0; r < rows; ++r) {
+      const ConstArrMap dy(dout + r * channels, channels), row(x + r * channels, channels);
+      Eigen::ArrayXf xhat = (row - mean[r]) * rstd[r];
+      Eigen::ArrayXf g = weight ? Eigen::ArrayXf(dy * ConstArrMap(weight, channels)) : Eigen::ArrayXf(dy);
+      const float mean_g = g.mean(), mean_gx = (g * xhat).mean();
+      ArrMap(dx + r * channels, channels) += rstd[r] * (g - mean_g - xhat * mean_gx);
+    }
+  }
+  // The parameter gradients sum over rows: one pass in row order (the same result for any thread count).
+  if (dweight || dbias) {
+    Eigen::ArrayXd sum_gx = Eigen::ArrayXd::Zero(channels), sum_g = Eigen::ArrayXd::Zero(channels);
+    for (int64_t r = 0; r < rows; ++r) {
+      const ConstArrMap dy(dout + r * channels, channels), row(x + r * channels, channels);
+      if (dweight) sum_gx += (dy * (row - mean[r]) * rstd[r]).cast<double>();
+      if (dbias) sum_g += dy.cast<double>();
+    }
+    if (dweight) ArrMap(dweight, channels) += sum_gx.cast<float>();
+    if (dbias) ArrMap(dbias, channels) += sum_g.cast<float>();
+  }
+}
+// [layernorm]
+
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {
+  // x: (..., C)  weight, bias: (C) or undefined  out: (..., C)
+  if (x.dim() == 0 || x.size(-1) == 0)
+    throw ShapeError("layer_norm: expected input (..., C) with C > 0, got " + to_string(x.shape()));
+  const int64_t channels = x.size(-1), rows = x.numel() / channels;
+  for (const Tensor* p : {&weight, &bias})
+    if (p->defined() && p->shape() != Shape{channels})
+      throw ShapeError("layer_norm: input " + to_string(x.shape()) + " normalises over its last dimension of " +
+                       std::to_string(channels) + " but " + (p == &weight ? "weight" : "bias") + " has shape " +
+                       to_string(p->shape()) + "; expected [" + std::to_string(channels) + "]");
+  if (!(eps > 0.0f)) throw Error("layer_norm: eps must be positive, got " + std::to_string(eps));
+  Tensor out = Tensor::empty(x.shape());
+  // What the backward needs besides x and the weight: each row's mean and 1/std.
+  struct Saved {
+    Tensor mean, rstd;  // (rows) each
+  };
+  Saved saved{Tensor::empty({rows}), Tensor::empty({rows})};
+  layernorm_forward(x.data(), weight.defined() ? weight.data() : nullptr, bias.defined() ? bias.data() : nullptr,
+                    out.data(), saved.mean.data(), saved.rstd.data(), rows, channels, eps);
+  record(out, "layer_norm", {x, weight, bias}, [x, weight, bias, saved, rows, channels](const Tensor&, const Tensor& dout) {
+    layernorm_backward(dout.data(), x.data(), weight.defined() ? weight.data() : nullptr, saved.mean.data(),
+                       saved.rstd.data(), x.requires_grad() ? grad_data(x) : nullptr,
+                       weight.defined() && weight.requires_grad() ? grad_data(weight) : nullptr,
+                       bias.defined() && bias.requires_grad() ? grad_data(bias) : nullptr, rows, channels);
+  });
   return out;
 }
 

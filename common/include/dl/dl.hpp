@@ -14,10 +14,12 @@
 /// | `threads.hpp` | `set_num_threads`, which BLAS runs the products | `threads.cpp` (and the private `gemm.hpp`) |
 /// | `tensor.hpp` | `Tensor`, `Shape`, `no_grad` | `tensor.cpp` |
 /// | `autograd.hpp` | the tape: how an op records its backward | `autograd.cpp` |
-/// | `ops.hpp` | elementwise, activations, reductions, `matmul`, `linear`, shape ops, losses, `embedding`, `dropout` | `ops_<family>.cpp`, named in the header's groups |
+/// | `ops.hpp` | elementwise, activations (`gelu`, `masked_softmax`, ...), reductions, `matmul`, `linear`, shape ops, `layer_norm` and its kernels, losses, `embedding`, `dropout` | `ops_<family>.cpp`, named in the header's groups |
+/// | `attention.hpp` | `scaled_dot_product_attention` (fused, with padding and causal masks), `attention_weights` | `ops_attention.cpp` |
 /// | `conv.hpp` | `conv2d`, pooling, `batch_norm2d` and their kernels | `ops_conv.cpp`, `ops_pool.cpp`, `ops_norm.cpp` |
 /// | `rnn.hpp` | RNN/LSTM/GRU cells, the fused `lstm_layer`, `Embedding`, `RNN`, `LSTM`, `GRU` | `rnn.cpp` |
-/// | `nn.hpp` | `Module`, `Layer`, `Linear`, `Conv2d`, pooling, `BatchNorm2d`, `Dropout`, `Sequential`, `summary` | `nn.cpp` |
+/// | `nn.hpp` | `Module`, `Layer`, `Linear`, `Conv2d`, pooling, `BatchNorm2d`, `LayerNorm`, `TiedLinear`, `Dropout`, `Sequential`, `summary` | `nn.cpp` |
+/// | `transformer.hpp` | `MultiheadAttention`, `TransformerEncoderLayer` | `transformer.cpp` |
 /// | `optim.hpp` | `SGD`, `Adam`, `AdamW`, `clip_grad_norm`, `cosine_lr` | `optim.cpp` |
 /// | `train.hpp` | `fit_classifier`, `evaluate_classifier` | `train.cpp` |
 /// | `data.hpp` | IDX files, Fashion-MNIST, `DataLoader` | `data.cpp` |
@@ -29,6 +31,7 @@
 /// | `eigen.hpp` | Eigen views of tensors, for kernels (not included here: slow to compile) | — |
 #pragma once
 
+#include "dl/attention.hpp"
 #include "dl/conv.hpp"
 #include "dl/data.hpp"
 #include "dl/error.hpp"
@@ -38,6 +41,7 @@
 #include "dl/optim.hpp"
 #include "dl/random.hpp"
 #include "dl/rnn.hpp"
+#include "dl/transformer.hpp"
 #include "dl/tensor.hpp"
 #include "dl/text.hpp"
 #include "dl/threads.hpp"

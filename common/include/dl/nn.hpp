@@ -163,11 +163,15 @@ class Sigmoid : public Layer {
   std::string type_name() const override { return "Sigmoid"; }
 };
 
-/// gelu(x) as a module.
+/// gelu(x, approximate) as a module: the exact form by default, or the tanh approximation.
 class GELU : public Layer {
  public:
-  Tensor forward(const Tensor& x) override { return gelu(x); }
+  /// Which formula: GeluApproximate::none (exact) or GeluApproximate::tanh.
+  explicit GELU(GeluApproximate approximate = GeluApproximate::none) : approximate(approximate) {}
+  Tensor forward(const Tensor& x) override { return gelu(x, approximate); }
   std::string type_name() const override { return "GELU"; }
+  std::string extra_repr() const override { return approximate == GeluApproximate::tanh ? "approximate='tanh'" : ""; }
+  GeluApproximate approximate;  ///< exact or tanh
 };
 
 /// flatten(x, 1): (B, ...) -> (B, prod(...)).
@@ -248,6 +252,39 @@ class BatchNorm2d : public Layer {
   Tensor bias;          ///< (C) shift, starts at 0
   Tensor running_mean;  ///< (C) buffer, starts at 0
   Tensor running_var;   ///< (C) buffer, starts at 1
+};
+
+/// Layer normalisation over the last dimension with a learned scale and shift per feature
+/// (no running statistics: every row is normalised by its own mean and variance, in
+/// training and evaluation alike).  x: (..., C)  weight, bias: (C)  y: (..., C)
+class LayerNorm : public Layer {
+ public:
+  /// Normalises rows of `normalized_shape` features; without `elementwise_affine`, no weight or bias.
+  explicit LayerNorm(int64_t normalized_shape, float eps = 1e-5f, bool elementwise_affine = true);
+  Tensor forward(const Tensor& x) override { return layer_norm(x, weight, bias, eps); }
+  std::string type_name() const override { return "LayerNorm"; }
+  std::string extra_repr() const override;
+  int64_t normalized_shape;  ///< C, the size of the last dimension
+  float eps;                 ///< added to the variance
+  Tensor weight;             ///< (C) scale, starts at 1; undefined without elementwise_affine
+  Tensor bias;               ///< (C) shift, starts at 0; undefined without elementwise_affine
+};
+
+/// An output layer tied to an embedding table: y = x E^T + b, where E (V, D) is the
+/// weight of an `Embedding` (weight tying, as BERT's and GPT-2's output layers). The
+/// table is not registered here, only the bias (`bias`, (V), starts at 0), so the
+/// optimiser steps it once and the state dict holds it once, under the embedding's name;
+/// its gradient sums what the lookup and this layer send it.
+/// x: (..., D)  weight: (V, D)  bias: (V)  y: (..., V)
+class TiedLinear : public Layer {
+ public:
+  /// Shares `weight` (a handle to the same storage); with `bias`, adds a learned (V) bias.
+  explicit TiedLinear(const Tensor& weight, bool bias = true);
+  Tensor forward(const Tensor& x) override { return linear(x, weight, bias); }
+  std::string type_name() const override { return "TiedLinear"; }
+  std::string extra_repr() const override;
+  Tensor weight;  ///< (V, D), the embedding's table (not a parameter of this module)
+  Tensor bias;    ///< (V), undefined without bias
 };
 
 /// Randomly zeroes elements with probability p in training mode; identity in eval mode.

@@ -65,10 +65,21 @@ Tensor leaky_relu(const Tensor& x, float slope = 0.01f);
 Tensor tanh(const Tensor& x);
 /// 1 / (1 + e^-x).
 Tensor sigmoid(const Tensor& x);
-/// x * Phi(x) with the exact normal CDF (PyTorch's default GELU).
-Tensor gelu(const Tensor& x);
+/// Which formula `gelu` uses (PyTorch's `approximate='none'` and `'tanh'`).
+enum class GeluApproximate {
+  none,  ///< x * Phi(x) with the exact normal CDF, Phi(x) = (1 + erf(x / sqrt 2)) / 2
+  tanh   ///< x * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, the form of the original BERT and GPT-2 code
+};
+/// GELU, x * Phi(x): the exact form by default (PyTorch's default), or the tanh approximation.
+Tensor gelu(const Tensor& x, GeluApproximate approximate = GeluApproximate::none);
 /// exp(x) / sum(exp(x)) along `dim`, computed stably (max subtracted first).
 Tensor softmax(const Tensor& x, int64_t dim = -1);
+/// softmax(x + mask) over the last dimension, where `mask` is additive and broadcasts to
+/// x's shape (e.g. (T,T) against (B,H,T,T)): 0 keeps a score, -inf removes it, any other
+/// value shifts it. A row whose every entry is -inf gives zeros (and no gradient) instead
+/// of 0/0 = NaN, so a fully padded query row is harmless. Gradients flow to x and to
+/// `mask` (a learned additive bias works too).  x: (..., N)  mask: broadcastable  out: x's shape
+Tensor masked_softmax(const Tensor& x, const Tensor& mask);
 /// x - logsumexp(x) along `dim`, computed stably.
 Tensor log_softmax(const Tensor& x, int64_t dim = -1);
 /// @}
@@ -120,12 +131,46 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end);
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim = 0);
 /// @}
 
+/// @name Normalisation (ops_norm.cpp; batch_norm2d is in conv.hpp)
+/// @{
+
+/// Layer normalisation over the last dimension, fused: out = (x - mean) * rstd * weight + bias
+/// with mean and rstd = 1/sqrt(var + eps) of each row (biased variance, as PyTorch).
+/// The backward keeps only x and each row's mean and rstd (2 floats per row).
+/// x: (..., C)  weight, bias: (C) or undefined (no scale / no shift)  out: (..., C)
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps = 1e-5f);
+
+/// The forward kernel of `layer_norm` on raw row-major memory: `rows` rows of `channels`.
+/// weight and bias may be null (1 and 0). Writes out (rows x channels), mean and rstd (rows).
+void layernorm_forward(const float* x, const float* weight, const float* bias, float* out, float* mean, float* rstd,
+                       int64_t rows, int64_t channels, float eps);
+/// The backward kernel of `layer_norm`: accumulates (+=) into dx (rows x channels) and into
+/// dweight and dbias (channels); any of the three may be null (not wanted). weight may be null (1).
+void layernorm_backward(const float* dout, const float* x, const float* weight, const float* mean, const float* rstd,
+                        float* dx, float* dweight, float* dbias, int64_t rows, int64_t channels);
+/// @}
+
 /// @name Losses (ops_loss.cpp); all return the mean over the batch as a 0-d tensor
 /// @{
 
-/// Softmax cross-entropy of raw scores against class indices.
+/// Settings of `cross_entropy`, written as designated initialisers: `{.ignore_index = -100}`.
+struct CrossEntropyOptions {
+  /// Mass spread uniformly over all classes (0: plain one-hot targets).
+  float label_smoothing = 0.0f;
+  /// A target equal to this is skipped: it adds nothing to the loss or the gradient and the
+  /// mean is over the other rows (masked-LM labels mark unmasked positions this way).
+  /// -100 as in PyTorch; any other negative target is still an error. When every target is
+  /// ignored, the loss is 0 with a zero gradient (PyTorch gives 0/0 = NaN), so a batch in
+  /// which masking picked no token does not stop training.
+  int ignore_index = -100;
+};
+
+/// Softmax cross-entropy of raw scores against class indices; targets equal to -100 are ignored.
 /// logits: (N,C)  targets: N indices in [0,C)  label_smoothing: mass spread uniformly over all classes
 Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, float label_smoothing = 0.0f);
+/// Softmax cross-entropy with its settings (label smoothing, ignored index), the mean over
+/// the counted rows.  logits: (N,C)  targets: N indices in [0,C) or options.ignore_index
+Tensor cross_entropy(const Tensor& logits, std::span<const int> targets, const CrossEntropyOptions& options);
 /// Negative log-likelihood of log-probabilities.  log_probs: (N,C)  targets: N indices in [0,C)
 Tensor nll_loss(const Tensor& log_probs, std::span<const int> targets);
 /// Mean squared error.  prediction, target: same shape
