@@ -283,7 +283,7 @@ TEST_CASE("scaled_dot_product_attention: bad shapes and masks are refused with c
 TEST_CASE("MultiheadAttention: parameter names match the parts of a Hugging Face BERT attention", "[nn][attention]") {
   dl::nn::MultiheadAttention attn(8, 2);
   CHECK(names_of(attn) == std::vector<std::string>{"query.weight", "query.bias", "key.weight", "key.bias",
-                                                   "value.weight", "value.bias", "out.weight", "out.bias"});
+                                                   "value.weight", "value.bias", "out_proj.weight", "out_proj.bias"});
   CHECK(attn.head_dim == 4);
   CHECK(attn(Tensor::ones({3, 5, 8})).shape() == Shape{3, 5, 8});
   CHECK_THROWS_WITH(dl::nn::MultiheadAttention(10, 3), Catch::Contains("split evenly"));
@@ -295,7 +295,7 @@ TEST_CASE("MultiheadAttention: each head attends on its own slice of the width",
   // columns [h*D, (h+1)*D) of the input alone: compare with sdpa on those columns.
   dl::Generator gen(16);
   dl::nn::MultiheadAttention attn(4, 2);
-  for (dl::nn::Linear* l : {&attn.query, &attn.key, &attn.value, &attn.out}) {
+  for (dl::nn::Linear* l : {&attn.query, &attn.key, &attn.value, &attn.out_proj}) {
     l->weight.fill_(0.0f);
     for (int64_t i = 0; i < 4; ++i) l->weight.data()[i * 4 + i] = 1.0f;
     l->bias.fill_(0.0f);
@@ -318,7 +318,7 @@ TEST_CASE("TransformerEncoderLayer: names and shapes and dropout only in trainin
   CHECK(names_of(layer) == std::vector<std::string>{
                                "self_attn.query.weight", "self_attn.query.bias", "self_attn.key.weight",
                                "self_attn.key.bias", "self_attn.value.weight", "self_attn.value.bias",
-                               "self_attn.out.weight", "self_attn.out.bias", "linear1.weight", "linear1.bias",
+                               "self_attn.out_proj.weight", "self_attn.out_proj.bias", "linear1.weight", "linear1.bias",
                                "linear2.weight", "linear2.bias", "norm1.weight", "norm1.bias", "norm2.weight",
                                "norm2.bias"});
   CHECK(layer.linear1.weight.shape() == Shape{16, 8});
