@@ -1,5 +1,6 @@
 // Normalisation: batch normalisation over (B, H, W) for each channel, and layer
 // normalisation over the last dimension (a plain kernel pair, then the op that records it).
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -141,16 +142,30 @@ void layernorm_backward(const float* dout, const float* x, const float* weight, 
       ArrMap(dx + r * channels, channels) += s * (dy * w - mean_g - (row - mu) * (s * mean_gx));
     }
   }
-  // The parameter gradients sum over rows: one pass in row order (the same result for any thread count).
+  // The parameter gradients sum over rows. Rows are cut into fixed blocks (not one per
+  // thread), each block summed in float in parallel, and the blocks added in order in
+  // double: the same result for any thread count, without a serial pass over every row.
   if (dweight || dbias) {
-    Eigen::ArrayXd sum_gx = Eigen::ArrayXd::Zero(channels), sum_g = Eigen::ArrayXd::Zero(channels);
-    for (int64_t r = 0; r < rows; ++r) {
-      const ConstArrMap dy(dout + r * channels, channels), row(x + r * channels, channels);
-      if (dweight) sum_gx += (dy * (row - mean[r]) * rstd[r]).cast<double>();
-      if (dbias) sum_g += dy.cast<double>();
+    constexpr int64_t kBlockRows = 256;
+    const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+    std::vector<float> partial_gx(static_cast<size_t>(blocks * channels), 0.0f);
+    std::vector<float> partial_g(static_cast<size_t>(blocks * channels), 0.0f);
+#pragma omp parallel for schedule(static) if (rows * channels >= kParallelLayerNormElements && num_threads() > 1)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      ArrMap sum_gx(partial_gx.data() + blk * channels, channels), sum_g(partial_g.data() + blk * channels, channels);
+      for (int64_t r = blk * kBlockRows; r < std::min(rows, (blk + 1) * kBlockRows); ++r) {
+        const ConstArrMap dy(dout + r * channels, channels), row(x + r * channels, channels);
+        if (dweight) sum_gx += dy * (row - mean[r]) * rstd[r];
+        if (dbias) sum_g += dy;
+      }
     }
-    if (dweight) ArrMap(dweight, channels) += sum_gx.cast<float>();
-    if (dbias) ArrMap(dbias, channels) += sum_g.cast<float>();
+    Eigen::ArrayXd total_gx = Eigen::ArrayXd::Zero(channels), total_g = Eigen::ArrayXd::Zero(channels);
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      total_gx += ConstArrMap(partial_gx.data() + blk * channels, channels).cast<double>();
+      total_g += ConstArrMap(partial_g.data() + blk * channels, channels).cast<double>();
+    }
+    if (dweight) ArrMap(dweight, channels) += total_gx.cast<float>();
+    if (dbias) ArrMap(dbias, channels) += total_g.cast<float>();
   }
 }
 // [layernorm]
