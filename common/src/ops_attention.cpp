@@ -1,6 +1,7 @@
 // Scaled dot-product attention, fused: for every (batch, head) pair, the scores
 // q k^T on the GEMM, the masks and a row softmax in place, optional dropout, and the
 // product with v on the GEMM; the backward runs the same pairs in reverse.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -54,6 +55,14 @@ AttentionDims check_attention(const Tensor& q, const Tensor& k, const Tensor* v,
   return dims;
 }
 
+// True when the pairs are worth splitting across threads: a fork and join (and, on a
+// loaded machine, waiting for a descheduled thread) costs more than small products save.
+// The products' FLOPs are compared with the GEMM's own threshold.
+bool parallel_pairs(const AttentionDims& n) {
+  const double flops = 2.0 * static_cast<double>(n.pairs() * n.tq * n.tk) * static_cast<double>(n.d + std::max<int64_t>(n.dv, 1));
+  return n.pairs() > 1 && num_threads() > 1 && flops >= kParallelGemmFlops;
+}
+
 // The scores of one (batch, head) pair turned into probabilities, in place:
 // p: (T,S) holding q k^T on entry; each row becomes softmax(scale * row) over the keys the
 // masks allow, with exact zeros at the others (and everywhere in a row with no key allowed).
@@ -82,7 +91,7 @@ void masked_softmax_rows(float* p, const int* key_padding, bool causal, float sc
 void attention_probabilities(const Tensor& q, const Tensor& k, const AttentionMask& mask, const AttentionDims& n,
                              float scale, float* probs) {
   const float *pq = q.data(), *pk = k.data();
-  const bool parallel = n.pairs() > 1 && num_threads() > 1;
+  const bool parallel = parallel_pairs(n);
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t pair = 0; pair < n.pairs(); ++pair) {
     const int64_t b = pair / n.heads;
@@ -133,7 +142,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   const float keep_scale = 1.0f / (1.0f - p_drop);
 
   Tensor out = Tensor::empty({n.batch, n.heads, n.tq, n.dv});
-  const bool parallel = n.pairs() > 1 && num_threads() > 1;
+  const bool parallel = parallel_pairs(n);
 #pragma omp parallel if (parallel)
   {
     std::vector<float> dropped(saved.keep ? static_cast<size_t>(block) : 0);  // a = p * keep / (1 - p_drop)

@@ -1,6 +1,8 @@
 // Normalisation: batch normalisation over (B, H, W) for each channel, and layer
 // normalisation over the last dimension (a plain kernel pair, then the op that records it).
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "dl/conv.hpp"
 #include "dl/eigen.hpp"
@@ -126,25 +128,44 @@ void layernorm_backward(const float* dout, const float* x, const float* weight, 
   //   =>  dw += sum_rows dout * xhat,  db += sum_rows dout,
   //       dx += rstd * (g - mean(g) - xhat * mean(g * xhat))  with g = dout * w  (mean over the row)
   if (dx) {
+    // Without a weight, g = dout: a row of ones stands in for it (one allocation, not one per row).
+    const std::vector<float> ones(weight ? 0 : static_cast<size_t>(channels), 1.0f);
+    const ConstArrMap w(weight ? weight : ones.data(), channels);
+    const float inv_c = 1.0f / static_cast<float>(channels);
 #pragma omp parallel for schedule(static) if (rows * channels >= kParallelLayerNormElements && num_threads() > 1)
     for (int64_t r = 0; r < rows; ++r) {
       const ConstArrMap dy(dout + r * channels, channels), row(x + r * channels, channels);
-      Eigen::ArrayXf xhat = (row - mean[r]) * rstd[r];
-      Eigen::ArrayXf g = weight ? Eigen::ArrayXf(dy * ConstArrMap(weight, channels)) : Eigen::ArrayXf(dy);
-      const float mean_g = g.mean(), mean_gx = (g * xhat).mean();
-      ArrMap(dx + r * channels, channels) += rstd[r] * (g - mean_g - xhat * mean_gx);
+      const float mu = mean[r], s = rstd[r];
+      // Expressions only (no temporaries): xhat = (row - mu) * s, g = dy * w.
+      const float mean_g = (dy * w).sum() * inv_c;
+      const float mean_gx = (dy * w * (row - mu)).sum() * s * inv_c;
+      ArrMap(dx + r * channels, channels) += s * (dy * w - mean_g - (row - mu) * (s * mean_gx));
     }
   }
-  // The parameter gradients sum over rows: one pass in row order (the same result for any thread count).
+  // The parameter gradients sum over rows. Rows are cut into fixed blocks (not one per
+  // thread), each block summed in float in parallel, and the blocks added in order in
+  // double: the same result for any thread count, without a serial pass over every row.
   if (dweight || dbias) {
-    Eigen::ArrayXd sum_gx = Eigen::ArrayXd::Zero(channels), sum_g = Eigen::ArrayXd::Zero(channels);
-    for (int64_t r = 0; r < rows; ++r) {
-      const ConstArrMap dy(dout + r * channels, channels), row(x + r * channels, channels);
-      if (dweight) sum_gx += (dy * (row - mean[r]) * rstd[r]).cast<double>();
-      if (dbias) sum_g += dy.cast<double>();
+    constexpr int64_t kBlockRows = 256;
+    const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+    std::vector<float> partial_gx(static_cast<size_t>(blocks * channels), 0.0f);
+    std::vector<float> partial_g(static_cast<size_t>(blocks * channels), 0.0f);
+#pragma omp parallel for schedule(static) if (rows * channels >= kParallelLayerNormElements && num_threads() > 1)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      ArrMap sum_gx(partial_gx.data() + blk * channels, channels), sum_g(partial_g.data() + blk * channels, channels);
+      for (int64_t r = blk * kBlockRows; r < std::min(rows, (blk + 1) * kBlockRows); ++r) {
+        const ConstArrMap dy(dout + r * channels, channels), row(x + r * channels, channels);
+        if (dweight) sum_gx += dy * (row - mean[r]) * rstd[r];
+        if (dbias) sum_g += dy;
+      }
     }
-    if (dweight) ArrMap(dweight, channels) += sum_gx.cast<float>();
-    if (dbias) ArrMap(dbias, channels) += sum_g.cast<float>();
+    Eigen::ArrayXd total_gx = Eigen::ArrayXd::Zero(channels), total_g = Eigen::ArrayXd::Zero(channels);
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      total_gx += ConstArrMap(partial_gx.data() + blk * channels, channels).cast<double>();
+      total_g += ConstArrMap(partial_g.data() + blk * channels, channels).cast<double>();
+    }
+    if (dweight) ArrMap(dweight, channels) += total_gx.cast<float>();
+    if (dbias) ArrMap(dbias, channels) += total_g.cast<float>();
   }
 }
 // [layernorm]

@@ -14,7 +14,7 @@ MultiheadAttention::MultiheadAttention(int64_t e, int64_t h, float p, bool bias,
       query(e, e, bias, gen),
       key(e, e, bias, gen),
       value(e, e, bias, gen),
-      out(e, e, bias, gen),
+      out_proj(e, e, bias, gen),
       gen_(&gen) {
   if (h <= 0 || e % h != 0)
     throw ShapeError("MultiheadAttention: embed_dim " + std::to_string(e) + " must split evenly into num_heads " +
@@ -23,7 +23,7 @@ MultiheadAttention::MultiheadAttention(int64_t e, int64_t h, float p, bool bias,
   register_module("query", query);
   register_module("key", key);
   register_module("value", value);
-  register_module("out", out);
+  register_module("out_proj", out_proj);
 }
 
 Tensor MultiheadAttention::forward(const Tensor& queries, const Tensor& keys, const Tensor& values,
@@ -49,7 +49,7 @@ Tensor MultiheadAttention::forward(const Tensor& queries, const Tensor& keys, co
   const Tensor heads = scaled_dot_product_attention(
       q, k, v, {.mask = mask, .dropout_p = is_training() ? dropout : 0.0f, .generator = gen_});
   // (B,H,T,D) -> (B,T,H,D) -> (B,T,E)
-  return out(reshape(permute(heads, {0, 2, 1, 3}), {batch, tq, embed_dim}));
+  return out_proj(reshape(permute(heads, {0, 2, 1, 3}), {batch, tq, embed_dim}));
 }
 
 std::string MultiheadAttention::extra_repr() const {

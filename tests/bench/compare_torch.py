@@ -42,6 +42,10 @@ ROWS = [
      "one LSTM step, batch 32, input 64, hidden 256, forward + backward"),
     ("cross_entropy_128x10000", "bench_loss", "BM_CrossEntropy/128/10000/real_time",
      "softmax + cross-entropy on (128, 10000), forward + backward"),
+    ("attention_fwd_bwd", "bench_attention", "BM_AttentionForwardBackward/32/4/128/32/real_time",
+     "scaled dot-product attention, q k v (32, 4 heads, 128, 32): width 128 in 4 heads, forward + backward"),
+    ("layer_norm_fwd_bwd", "bench_attention", "BM_LayerNormForwardBackward/32/128/128/real_time",
+     "layer_norm over 128 features of (32, 128, 128), forward + backward"),
     ("mlp_step", "bench_mlp", "BM_MlpTrainStep/128/real_time",
      "chapter 01 MLP 784-256-128-10, batch 128: forward, loss, backward, Adam"),
     ("cnn_step", "bench_conv", "BM_CnnTrainStep/real_time",
@@ -135,6 +139,30 @@ def cross_entropy_128x10000():
     def step():
         logits.grad = None
         F.cross_entropy(logits, targets).backward()
+    return step
+
+
+def attention_fwd_bwd():
+    # Model width 128 split into 4 heads of 32, as bench_attention.cpp.
+    q, k, v = (torch.randn(32, 4, 128, 32, requires_grad=True) for _ in range(3))
+    dy = torch.randn(32, 4, 128, 32)
+    sdpa = getattr(F, "scaled_dot_product_attention", None)  # torch >= 2.0: its fused kernel
+    if sdpa is None:  # older torch: the composition its nn.MultiheadAttention runs
+        def sdpa(q, k, v):
+            return torch.softmax(torch.matmul(q * q.shape[-1] ** -0.5, k.transpose(-2, -1)), dim=-1) @ v
+    def step():
+        q.grad = k.grad = v.grad = None
+        sdpa(q, k, v).backward(dy)
+    return step
+
+
+def layer_norm_fwd_bwd():
+    x = torch.randn(32, 128, 128, requires_grad=True)
+    w, b = torch.randn(128, requires_grad=True), torch.randn(128, requires_grad=True)
+    dy = torch.randn(32, 128, 128)
+    def step():
+        x.grad = w.grad = b.grad = None
+        F.layer_norm(x, (128,), w, b, eps=1e-5).backward(dy)
     return step
 
 

@@ -27,7 +27,7 @@ and for the few weights where g' cancels to about eps (1e-8) while g is about 1e
 difference of 1e-10 in g (rel 1e-8 of the largest gradient, float32 noise) changes the
 step by a tenth of lr; the MLP's and CNN's first layers have hundreds of such weights.
 
-usage: check_parity.py --dir DIR [--dump PARITY_DUMP --group ops|models]
+usage: check_parity.py --dir DIR [--dump PARITY_DUMP --group ops|models|attention]
   With --dump, the script first runs PARITY_DUMP DIR GROUP to write the files.
 Exit codes: 0 all tensors agree, 1 some do not (they are listed) or the dump failed,
 2 bad usage, 77 PyTorch cannot be imported (ctest reports the test as skipped).
@@ -146,9 +146,119 @@ def case_recurrent(x, meta):
 
 def case_cross_entropy(x, meta):
     logits = t(x["in.logits"]).requires_grad_()
-    loss = F.cross_entropy(logits, ids(x["in.targets"]), label_smoothing=float(meta["label_smoothing"]))
+    loss = F.cross_entropy(logits, ids(x["in.targets"]), label_smoothing=float(meta["label_smoothing"]),
+                           ignore_index=int(meta.get("ignore_index", -100)))
     loss.backward()
     return {"loss": loss, "grad.logits": logits.grad}
+
+
+# ---- attention: the Transformer's ops and modules ------------------------------------------
+
+def case_layer_norm(x, meta):
+    inp = t(x["in.x"]).requires_grad_()
+    w = t(x["weight"]).requires_grad_()
+    b = t(x["bias"]).requires_grad_()
+    y = F.layer_norm(inp, (inp.shape[-1],), w, b, eps=float(meta["eps"]))
+    loss = weighted_sum(y, x["in.r"])
+    loss.backward()
+    return {"out.y": y, "loss": loss, "grad.x": inp.grad, "grad.weight": w.grad, "grad.bias": b.grad}
+
+
+def case_gelu(x, meta):
+    inp = t(x["in.x"]).requires_grad_()
+    y = F.gelu(inp, approximate=meta["approximate"])
+    loss = weighted_sum(y, x["in.r"])
+    loss.backward()
+    return {"out.y": y, "loss": loss, "grad.x": inp.grad}
+
+
+def case_masked_softmax(x, meta):
+    inp = t(x["in.x"]).requires_grad_()
+    mask = t(x["in.mask"]).requires_grad_()
+    y = torch.softmax(inp + mask, dim=-1)
+    loss = weighted_sum(y, x["in.r"])
+    loss.backward()
+    return {"out.y": y, "loss": loss, "grad.x": inp.grad, "grad.mask": mask.grad}
+
+
+def allowed_keys(key_padding, queries, causal):
+    """The boolean (B, 1, T, S) mask of PyTorch's attn_mask (True: may attend) from dl's
+    key padding (B, S), 1 for a real token, and the causal flag (query i sees keys j <= i)."""
+    real = torch.from_numpy(np.array(key_padding) > 0.5)  # (B, S)
+    allowed = real[:, None, None, :].expand(-1, 1, queries, -1)
+    if causal:
+        allowed = allowed & torch.ones(queries, real.shape[1], dtype=torch.bool).tril()
+    return allowed
+
+
+def case_sdpa(x, meta):
+    q, k, v = (t(x[f"in.{name}"]).requires_grad_() for name in ("q", "k", "v"))
+    # The definition, written with torch ops (this torch may predate F.scaled_dot_product_attention).
+    mask = allowed_keys(x["in.key_padding"], q.shape[2], meta["causal"] == "1")
+    scores = (q @ k.transpose(-2, -1)) / q.shape[-1] ** 0.5
+    y = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1) @ v
+    loss = weighted_sum(y, x["in.r"])
+    loss.backward()
+    return {"out.y": y, "loss": loss, "grad.q": q.grad, "grad.k": k.grad, "grad.v": v.grad}
+
+
+def load_attention(attn, x, prefix):
+    """dl's separate query/key/value/out projections into torch.nn.MultiheadAttention: its
+    in_proj_weight (3E, E) stacks query, key and value rows in that order."""
+    with torch.no_grad():
+        attn.in_proj_weight.copy_(t(np.concatenate([x[f"{prefix}{n}.weight"] for n in ("query", "key", "value")])))
+        attn.in_proj_bias.copy_(t(np.concatenate([x[f"{prefix}{n}.bias"] for n in ("query", "key", "value")])))
+        attn.out_proj.weight.copy_(t(x[f"{prefix}out_proj.weight"]))
+        attn.out_proj.bias.copy_(t(x[f"{prefix}out_proj.bias"]))
+
+
+def attention_grads(attn, prefix):
+    """The gradients of torch's fused projections under dl's names."""
+    e = attn.embed_dim
+    w, b = attn.in_proj_weight.grad, attn.in_proj_bias.grad
+    got = {}
+    for i, name in enumerate(("query", "key", "value")):
+        got[f"grad.{prefix}{name}.weight"] = w[i * e:(i + 1) * e]
+        got[f"grad.{prefix}{name}.bias"] = b[i * e:(i + 1) * e]
+    got[f"grad.{prefix}out_proj.weight"] = attn.out_proj.weight.grad
+    got[f"grad.{prefix}out_proj.bias"] = attn.out_proj.bias.grad
+    return got
+
+
+def case_mha(x, meta):
+    attn = torch.nn.MultiheadAttention(int(meta["embed_dim"]), int(meta["num_heads"]), batch_first=True)
+    load_attention(attn, x, "")
+    inp = t(x["in.x"]).requires_grad_()
+    padding = torch.from_numpy(np.array(x["in.key_padding"]) < 0.5)  # PyTorch: True marks padding
+    y, _ = attn(inp, inp, inp, key_padding_mask=padding, need_weights=False)
+    loss = weighted_sum(y, x["in.r"])
+    loss.backward()
+    got = {"out.y": y, "loss": loss, "grad.x": inp.grad}
+    got.update(attention_grads(attn, ""))
+    return got
+
+
+def case_encoder_layer(x, meta):
+    layer = torch.nn.TransformerEncoderLayer(
+        int(meta["d_model"]), int(meta["nhead"]), dim_feedforward=int(meta["dim_feedforward"]), dropout=0.0,
+        activation="gelu", layer_norm_eps=float(meta["layer_norm_eps"]), batch_first=True,
+        norm_first=meta["norm_first"] == "1")
+    load_attention(layer.self_attn, x, "self_attn.")
+    with torch.no_grad():
+        for name in ("linear1", "linear2", "norm1", "norm2"):
+            for part in ("weight", "bias"):
+                getattr(getattr(layer, name), part).copy_(t(x[f"{name}.{part}"]))
+    inp = t(x["in.x"]).requires_grad_()
+    padding = torch.from_numpy(np.array(x["in.key_padding"]) < 0.5)
+    y = layer(inp, src_key_padding_mask=padding)
+    loss = weighted_sum(y, x["in.r"])
+    loss.backward()
+    got = {"out.y": y, "loss": loss, "grad.x": inp.grad}
+    got.update(attention_grads(layer.self_attn, "self_attn."))
+    for name in ("linear1", "linear2", "norm1", "norm2"):
+        for part in ("weight", "bias"):
+            got[f"grad.{name}.{part}"] = getattr(getattr(layer, name), part).grad
+    return got
 
 
 # ---- chapter models: the torch twins of chapters/*/ (same layer names and order) ----------
@@ -259,6 +369,12 @@ CASES = {
     "lstm": case_recurrent,
     "gru": case_recurrent,
     "cross_entropy": case_cross_entropy,
+    "layer_norm": case_layer_norm,
+    "gelu": case_gelu,
+    "masked_softmax": case_masked_softmax,
+    "sdpa": case_sdpa,
+    "mha": case_mha,
+    "encoder_layer": case_encoder_layer,
     "mlp": case_model,
     "cnn": case_model,
     "charlm": case_model,
@@ -276,6 +392,14 @@ def rel_error(ours, theirs):
     return float(np.max(np.abs(ours - theirs)) / max(np.max(np.abs(theirs)), 1e-6))
 
 
+def exactly_zero(name):
+    """Gradients that are 0 in exact arithmetic, so that both sides hold only rounding noise:
+    an attention key's bias b adds q.b to every score in a query's row, which the softmax
+    cancels. Their difference is judged against the case's largest tensor instead of their
+    own (noise-sized) magnitude."""
+    return name.startswith("grad.") and name.endswith("key.bias")
+
+
 def compared_names(tensors):
     """Everything dl computed: outputs, loss, gradients, stepped weights (not inputs or initial weights)."""
     return [name for name in tensors
@@ -291,6 +415,8 @@ def check_file(path, failures, summary):
         return
     got = {name: value.detach().numpy() for name, value in CASES[kind](tensors, meta).items()}
     ours = compared_names(tensors)
+    case_scale = max((float(np.max(np.abs(got[name]))) for name in ours
+                      if name in got and not exactly_zero(name) and got[name].size), default=0.0)
     worst = 0.0
     for name in ours:
         if name not in got:
@@ -300,10 +426,15 @@ def check_file(path, failures, summary):
             print(f"{case:24s} {name:28s} shape dl {tensors[name].shape} torch {got[name].shape}  FAIL")
             failures.append(f"{case} {name}: shape dl {tensors[name].shape}, torch {got[name].shape}")
             continue
-        err = rel_error(tensors[name], got[name])
+        if exactly_zero(name):
+            diff = float(np.max(np.abs(np.asarray(tensors[name], np.float64) - np.asarray(got[name], np.float64))))
+            err = diff / max(case_scale, 1e-6)
+        else:
+            err = rel_error(tensors[name], got[name])
         worst = max(worst, err)
         ok = err <= TOLERANCE
-        print(f"{case:24s} {name:28s} rel {err:.2e}  {'ok' if ok else 'FAIL'}")
+        note = "  (exactly 0: scaled by the case's largest tensor)" if exactly_zero(name) else ""
+        print(f"{case:24s} {name:28s} rel {err:.2e}  {'ok' if ok else 'FAIL'}{note}")
         if not ok:
             failures.append(f"{case} {name}: rel error {err:.3e} > {TOLERANCE:g}")
     for name in sorted(set(got) - set(ours)):  # e.g. a parameter whose gradient dl did not dump
@@ -315,7 +446,8 @@ def main():
     parser = argparse.ArgumentParser(description="Compare dl with PyTorch on the parity_dump cases.")
     parser.add_argument("--dir", required=True, help="directory of the .safetensors files")
     parser.add_argument("--dump", help="parity_dump program to run first (writes into --dir)")
-    parser.add_argument("--group", choices=["ops", "models"], help="which cases --dump writes (default both)")
+    parser.add_argument("--group", choices=["ops", "models", "attention"],
+                        help="which cases --dump writes (default all)")
     args = parser.parse_args()
 
     torch.set_num_threads(2)

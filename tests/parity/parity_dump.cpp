@@ -14,8 +14,10 @@
 // the optimisers' hyper-parameters, so that the script reads the configuration from the
 // file instead of keeping a second copy of it.
 //
-// usage: parity_dump DIR [ops|models]   (both groups without the second argument)
+// usage: parity_dump DIR [ops|models|attention]   (every group without the second argument)
+#include <dl/attention.hpp>
 #include <dl/threads.hpp>
+#include <dl/transformer.hpp>
 #include <dl/conv.hpp>
 #include <dl/io.hpp>
 #include <dl/nn.hpp>
@@ -23,11 +25,13 @@
 #include <dl/optim.hpp>
 #include <dl/rnn.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -176,21 +180,175 @@ void recurrent_case(const std::string& dir, const std::string& name, bool lstm, 
   d.save(dir, name);
 }
 
-void cross_entropy_case(const std::string& dir, const std::string& name, float smoothing, uint64_t seed) {
+// `ignore_index` >= -100: every third target is set to it (a masked-LM batch ignores most).
+void cross_entropy_case(const std::string& dir, const std::string& name, float smoothing, uint64_t seed,
+                        std::optional<int> ignore_index = std::nullopt) {
   constexpr int64_t kRows = 16, kClasses = 7;
   dl::Generator gen(seed);
   Dump d;
   d.meta = {{"kind", "cross_entropy"}, {"label_smoothing", fmt(smoothing)}, {"params", ""}};
+  if (ignore_index) d.meta["ignore_index"] = std::to_string(*ignore_index);
   // Scaled up so that some rows are confident and some targets are badly wrong.
   dl::Tensor logits = (dl::Tensor::randn({kRows, kClasses}, gen) * 3.0f).detach().requires_grad_();
-  const std::vector<int> targets = random_ids(kRows, kClasses, gen);
+  std::vector<int> targets = random_ids(kRows, kClasses, gen);
+  if (ignore_index)
+    for (size_t i = 0; i < targets.size(); i += 3) targets[i] = *ignore_index;
   d.add("in.logits", logits);
   d.add_ids("in.targets", targets, {kRows});
-  const dl::Tensor loss = dl::cross_entropy(logits, targets, smoothing);
+  const dl::Tensor loss =
+      ignore_index ? dl::cross_entropy(logits, targets, {.label_smoothing = smoothing, .ignore_index = *ignore_index})
+                   : dl::cross_entropy(logits, targets, smoothing);
   loss.backward();
   d.add("loss", loss);
   d.add("grad.logits", logits.grad());
   d.save(dir, name);
+}
+
+// ---- attention: the Transformer's ops and modules ----------------------------------------
+
+void layer_norm_case(const std::string& dir, const std::string& name, float eps, uint64_t seed) {
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", "layer_norm"}, {"eps", fmt(eps)}, {"params", "weight,bias"}};
+  // Rows with their own offsets and spreads, so the normalisation has something to remove.
+  dl::Tensor x = (dl::Tensor::randn({3, 5, 16}, gen) * 2.0f + 1.5f).detach().requires_grad_();
+  dl::Tensor w = dl::Tensor::randn({16}, gen).requires_grad_();
+  dl::Tensor b = dl::Tensor::randn({16}, gen).requires_grad_();
+  d.add("in.x", x);
+  d.add("weight", w);
+  d.add("bias", b);
+  const dl::Tensor y = dl::layer_norm(x, w, b, eps);
+  d.add("out.y", y);
+  const dl::Tensor loss = weighted_sum(y, "r", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.x", x.grad());
+  d.add("grad.weight", w.grad());
+  d.add("grad.bias", b.grad());
+  d.save(dir, name);
+}
+
+void gelu_case(const std::string& dir, const std::string& name, dl::GeluApproximate approximate, uint64_t seed) {
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", "gelu"}, {"approximate", approximate == dl::GeluApproximate::tanh ? "tanh" : "none"},
+            {"params", ""}};
+  dl::Tensor x = (dl::Tensor::randn({6, 40}, gen) * 3.0f).detach().requires_grad_();  // well into both tails
+  d.add("in.x", x);
+  const dl::Tensor y = dl::gelu(x, approximate);
+  d.add("out.y", y);
+  const dl::Tensor loss = weighted_sum(y, "r", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.x", x.grad());
+  d.save(dir, name);
+}
+
+// Scores (2,3,5,6) and an additive (5,6) mask of finite biases and -inf entries (no row
+// entirely -inf: PyTorch gives NaN there, where dl gives zeros), both differentiable.
+void masked_softmax_case(const std::string& dir, uint64_t seed) {
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", "masked_softmax"}, {"params", ""}};
+  dl::Tensor x = (dl::Tensor::randn({2, 3, 5, 6}, gen) * 2.0f).detach().requires_grad_();
+  dl::Tensor mask = dl::Tensor::randn({5, 6}, gen);
+  for (int64_t i = 0; i < 5; ++i)
+    for (int64_t j = i + 2; j < 6; ++j) mask.data()[i * 6 + j] = -INFINITY;
+  mask.requires_grad_();
+  d.add("in.x", x);
+  d.add("in.mask", mask);
+  const dl::Tensor y = dl::masked_softmax(x, mask);
+  d.add("out.y", y);
+  const dl::Tensor loss = weighted_sum(y, "r", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.x", x.grad());
+  d.add("grad.mask", mask.grad());
+  d.save(dir, "masked_softmax");
+}
+
+// Padding for (B=2, S): sequence 0 has its last `padded` keys padded, sequence 1 none.
+// Key 0 is always real, so with the causal mask too every query sees a key.
+std::vector<int> padding_mask(int64_t batch, int64_t keys, int64_t padded) {
+  std::vector<int> mask(static_cast<size_t>(batch * keys), 1);
+  for (int64_t j = keys - padded; j < keys; ++j) mask[static_cast<size_t>(j)] = 0;
+  return mask;
+}
+
+void sdpa_case(const std::string& dir, const std::string& name, bool padding, bool causal, uint64_t seed) {
+  constexpr int64_t kBatch = 2, kHeads = 3, kSteps = 7, kHead = 8, kValue = 5;
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", "sdpa"}, {"causal", causal ? "1" : "0"}, {"params", ""}};
+  dl::Tensor q = dl::Tensor::randn({kBatch, kHeads, kSteps, kHead}, gen).requires_grad_();
+  dl::Tensor k = dl::Tensor::randn({kBatch, kHeads, kSteps, kHead}, gen).requires_grad_();
+  dl::Tensor v = dl::Tensor::randn({kBatch, kHeads, kSteps, kValue}, gen).requires_grad_();
+  const std::vector<int> mask = padding_mask(kBatch, kSteps, padding ? 3 : 0);
+  d.add("in.q", q);
+  d.add("in.k", k);
+  d.add("in.v", v);
+  d.add_ids("in.key_padding", mask, {kBatch, kSteps});
+  const dl::Tensor y = dl::scaled_dot_product_attention(q, k, v, {.mask = {.key_padding = mask, .causal = causal}});
+  d.add("out.y", y);
+  const dl::Tensor loss = weighted_sum(y, "r", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.q", q.grad());
+  d.add("grad.k", k.grad());
+  d.add("grad.v", v.grad());
+  d.save(dir, name);
+}
+
+// Gives each LayerNorm of `m` a random scale and shift (they start at 1 and 0, where a
+// gradient that wrongly ignored them would still pass).
+void randomise_norms(dl::nn::Module& m, dl::Generator& gen) {
+  for (auto& [pname, p] : m.named_parameters())
+    if (pname.find("norm") != std::string::npos) p.copy_(dl::Tensor::randn(p.shape(), gen) * 0.5f + (pname.ends_with("weight") ? 1.0f : 0.0f));
+}
+
+// A module case: (B,T,E) input with padding, the module's output and all its gradients.
+void attention_module_case(const std::string& dir, const std::string& name, dl::nn::Module& module, Dump& d,
+                           const std::function<dl::Tensor(const dl::Tensor&, const dl::AttentionMask&)>& forward,
+                           int64_t batch, int64_t steps, int64_t width, dl::Generator& gen) {
+  const dl::NamedTensors params = module.named_parameters();
+  for (const auto& [pname, p] : params) d.add(pname, p);
+  d.meta["params"] = join_names(params);
+  dl::Tensor x = dl::Tensor::randn({batch, steps, width}, gen).requires_grad_();
+  const std::vector<int> mask = padding_mask(batch, steps, 2);
+  d.add("in.x", x);
+  d.add_ids("in.key_padding", mask, {batch, steps});
+  const dl::Tensor y = forward(x, {.key_padding = mask});
+  d.add("out.y", y);
+  const dl::Tensor loss = weighted_sum(y, "r", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.x", x.grad());
+  for (const auto& [pname, p] : params) d.add("grad." + pname, p.grad());
+  d.save(dir, name);
+}
+
+void mha_case(const std::string& dir, uint64_t seed) {
+  constexpr int64_t kWidth = 12, kHeads = 3;
+  dl::Generator gen(seed);
+  dl::nn::MultiheadAttention attn(kWidth, kHeads, 0.0f, true, gen);
+  Dump d;
+  d.meta = {{"kind", "mha"}, {"embed_dim", std::to_string(kWidth)}, {"num_heads", std::to_string(kHeads)}};
+  attention_module_case(dir, "multihead_attention", attn, d,
+                        [&](const dl::Tensor& x, const dl::AttentionMask& m) { return attn(x, m); }, 2, 6, kWidth, gen);
+}
+
+void encoder_layer_case(const std::string& dir, const std::string& name, bool norm_first, float eps, uint64_t seed) {
+  constexpr int64_t kWidth = 12, kHeads = 3, kFeedForward = 20;
+  dl::Generator gen(seed);
+  dl::nn::TransformerEncoderLayer layer(
+      kWidth, kHeads, {.dim_feedforward = kFeedForward, .dropout = 0.0f, .layer_norm_eps = eps, .norm_first = norm_first}, gen);
+  randomise_norms(layer, gen);
+  Dump d;
+  d.meta = {{"kind", "encoder_layer"}, {"d_model", std::to_string(kWidth)}, {"nhead", std::to_string(kHeads)},
+            {"dim_feedforward", std::to_string(kFeedForward)}, {"layer_norm_eps", fmt(eps)},
+            {"norm_first", norm_first ? "1" : "0"}};
+  attention_module_case(dir, name, layer, d,
+                        [&](const dl::Tensor& x, const dl::AttentionMask& m) { return layer(x, m); }, 2, 6, kWidth, gen);
 }
 
 // ---- chapter models -------------------------------------------------------------------
@@ -287,15 +445,16 @@ void charlm_case(const std::string& dir, uint64_t seed) {
 int main(int argc, char** argv) {
   const std::string group = argc == 3 ? argv[2] : "";
   if (argc < 2 || argc > 3 || std::string(argv[1]).empty() || argv[1][0] == '-' ||
-      !(group.empty() || group == "ops" || group == "models")) {
+      !(group.empty() || group == "ops" || group == "models" || group == "attention")) {
     std::fprintf(stderr,
-                 "usage: parity_dump DIR [ops|models]\n"
-                 "  writes one .safetensors file per parity case into DIR (both groups by default)\n");
+                 "usage: parity_dump DIR [ops|models|attention]\n"
+                 "  writes one .safetensors file per parity case into DIR (every group by default)\n");
     return 2;
   }
   const std::string dir = argv[1];
-  // The two ctest tests each dump their own group, so they can run in parallel.
-  const bool ops = group != "models", models = group != "ops";
+  // The ctest tests each dump their own group, so they can run in parallel.
+  const bool ops = group.empty() || group == "ops", models = group.empty() || group == "models";
+  const bool attention = group.empty() || group == "attention";
   try {
     dl::set_num_threads(2);
     if (ops) {
@@ -318,6 +477,22 @@ int main(int argc, char** argv) {
       cross_entropy_case(dir, "cross_entropy_ls0", 0.0f, 41);
       cross_entropy_case(dir, "cross_entropy_ls0.1", 0.1f, 42);
       cross_entropy_case(dir, "cross_entropy_ls0.35", 0.35f, 43);
+    }
+    if (attention) {
+      layer_norm_case(dir, "layer_norm", 1e-5f, 61);
+      layer_norm_case(dir, "layer_norm_eps1e-12", 1e-12f, 62);  // BERT's eps
+      gelu_case(dir, "gelu_exact", dl::GeluApproximate::none, 63);
+      gelu_case(dir, "gelu_tanh", dl::GeluApproximate::tanh, 64);
+      masked_softmax_case(dir, 65);
+      cross_entropy_case(dir, "cross_entropy_ignore-100", 0.0f, 66, -100);
+      cross_entropy_case(dir, "cross_entropy_ignore0_ls0.1", 0.1f, 67, 0);
+      sdpa_case(dir, "sdpa_plain", false, false, 68);
+      sdpa_case(dir, "sdpa_padding", true, false, 69);
+      sdpa_case(dir, "sdpa_causal", false, true, 70);
+      sdpa_case(dir, "sdpa_padding_causal", true, true, 71);
+      mha_case(dir, 72);
+      encoder_layer_case(dir, "encoder_layer_post_ln", false, 1e-12f, 73);
+      encoder_layer_case(dir, "encoder_layer_pre_ln", true, 1e-5f, 74);
     }
     if (models) {
       classifier_case<ch01::MLP>(dir, "mlp", 8, 51);

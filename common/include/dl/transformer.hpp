@@ -8,7 +8,7 @@
 /// | here | Hugging Face `BertLayer` |
 /// |---|---|
 /// | `self_attn.query` / `.key` / `.value` | `attention.self.query` / `.key` / `.value` |
-/// | `self_attn.out` | `attention.output.dense` |
+/// | `self_attn.out_proj` | `attention.output.dense` |
 /// | `norm1` | `attention.output.LayerNorm` |
 /// | `linear1` | `intermediate.dense` |
 /// | `linear2` | `output.dense` |
@@ -24,7 +24,7 @@ namespace dl::nn {
 
 /// Multi-head attention: queries, keys and values are projected by `query`, `key` and
 /// `value` (E -> E each, the heads side by side in the output), split into H heads of
-/// D = E / H, attended by `scaled_dot_product_attention`, merged back and projected by `out`.
+/// D = E / H, attended by `scaled_dot_product_attention`, merged back and projected by `out_proj`.
 /// Separate projections (PyTorch fuses them into one `in_proj_weight` (3E, E): the first
 /// E rows are `query.weight`, then `key`, then `value`).
 class MultiheadAttention : public Module {
@@ -47,7 +47,7 @@ class MultiheadAttention : public Module {
   Linear query;       ///< (E, E) queries' projection
   Linear key;         ///< (E, E) keys' projection
   Linear value;       ///< (E, E) values' projection
-  Linear out;         ///< (E, E) output projection of the merged heads
+  Linear out_proj;    ///< (E, E) output projection of the merged heads (PyTorch's name)
   /// When true, each forward stores its attention probabilities (B,H,T,S), outside the
   /// graph, in `last_attention` (for attention maps); off by default (it costs a copy).
   bool keep_attention = false;
