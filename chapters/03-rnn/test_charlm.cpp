@@ -173,7 +173,7 @@ TEST_CASE("vanishing gradients: a plain RNN's gradient norm decays faster than a
   CHECK(rnn_norms[far] / rnn_norms.back() < lstm_norms[far] / lstm_norms.back());
 }
 
-TEST_CASE("contiguous_lanes: each lane reads a contiguous stretch of the text, laid out (T, B)", "[ch03]") {
+TEST_CASE("contiguous_lanes: each lane reads a contiguous stretch of the text in time-major order", "[ch03]") {
   const std::vector<int> text = iota_ids(30);
   // 4 lanes of 3 steps: lane b reads characters 3b, 3b+1, 3b+2.
   CHECK(ch03::contiguous_lanes(text, 3, 4) == std::vector<int>{0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11});
