@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
     program.common.data_dir = dl::data::kFashionMnistDir;
     program.common.out_dir = dl::app::results_dir(kChapter);
     // One thread by default: this network's matrix products are small, so a second
-    // thread gains nothing measurable, and Eigen's threads spin-wait on each other,
-    // which costs 10x or more when another process is busy on the same cores.
+    // thread gains nothing measurable, and threads that wait for each other inside
+    // every product stall when another process is busy on the same cores.
     program.common.threads = 1;
     program.parse();
     const dl::train::Config config = flags.config(program.common);

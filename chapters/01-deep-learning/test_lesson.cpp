@@ -2,6 +2,7 @@
 // its markers), each checked against gradients derived by hand.
 #include <catch2/catch.hpp>
 #include <dl/autograd.hpp>
+#include <dl/nn.hpp>
 #include <dl/ops.hpp>
 #include <vector>
 
@@ -82,4 +83,33 @@ TEST_CASE("lesson: linear + cross-entropy gradient is (softmax - onehot) / B", "
   dl::cross_entropy(z, targets).backward();
   for (int64_t n = 0; n < B; ++n)
     for (int64_t c = 0; c < C; ++c) CHECK(z.grad().at(n * C + c) == Approx(G(n, c)).margin(1e-6));
+}
+
+TEST_CASE("lesson: ReLU's derivative at 0 is taken as 0", "[chapter][lesson]") {
+  dl::Tensor z = dl::Tensor::from_data({3}, {-1.0f, 0.0f, 2.0f});
+  z.requires_grad_();
+  dl::sum(dl::relu(z)).backward();
+  CHECK(z.grad().to_vector() == std::vector<float>{0.0f, 0.0f, 1.0f});
+}
+
+TEST_CASE("lesson: with the default initialisation a linear layer and ReLU scale the mean square by about 1/6",
+          "[chapter][lesson]") {
+  // Weights U(+-1/sqrt(in)) have variance 1/(3 in): a linear layer divides the mean
+  // square by about 3, the ReLU halves it. The gradient shrinks the same way going back.
+  const auto mean_square = [](const dl::Tensor& t) {
+    double sq = 0;
+    for (float v : t.to_vector()) sq += static_cast<double>(v) * v;
+    return sq / static_cast<double>(t.numel());
+  };
+  constexpr int64_t B = 256, width = 512;
+  dl::Generator gen(11);
+  dl::nn::Linear fc1(width, width, false, gen), fc2(width, width, false, gen);
+  dl::Tensor x = dl::Tensor::randn({B, width}, gen);
+  x.requires_grad_();
+  const dl::Tensor h1 = dl::relu(fc1(x)), h2 = dl::relu(fc2(h1));
+  CHECK(mean_square(h1) / mean_square(x) == Approx(1.0 / 6).epsilon(0.15));
+  CHECK(mean_square(h2) / mean_square(h1) == Approx(1.0 / 6).epsilon(0.15));
+  const dl::Tensor upstream = dl::Tensor::randn({B, width}, gen);
+  dl::sum(h2 * upstream).backward();
+  CHECK(mean_square(x.grad()) / mean_square(upstream) == Approx(1.0 / 36).epsilon(0.25));
 }

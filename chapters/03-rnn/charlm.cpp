@@ -169,6 +169,18 @@ std::vector<int> sample(CharLM& model, const dl::data::CharVocab& vocab, const s
 // [sample]
 
 // [grad-norms]
+std::vector<int> contiguous_lanes(std::span<const int> text, int64_t steps, int64_t batch) {
+  if (text.empty() || steps <= 0 || batch <= 0)
+    throw dl::Error("contiguous_lanes: need some text and a positive number of steps and lanes, got " +
+                    std::to_string(text.size()) + " characters, " + std::to_string(steps) + " steps and " +
+                    std::to_string(batch) + " lanes");
+  std::vector<int> ids(static_cast<size_t>(steps * batch));
+  for (int64_t t = 0; t < steps; ++t)
+    for (int64_t b = 0; b < batch; ++b)  // (T, B): row t holds step t of every lane
+      ids[static_cast<size_t>(t * batch + b)] = text[static_cast<size_t>(b * steps + t) % text.size()];
+  return ids;
+}
+
 std::vector<double> hidden_gradient_norms(const CellStep& step, const dl::Tensor& inputs, int64_t hidden_size,
                                           bool has_cell, dl::Generator& gen) {
   const int64_t steps = inputs.size(0), batch = inputs.size(1), in = inputs.size(2);

@@ -112,6 +112,11 @@ std::vector<int> sample(CharLM& model, const dl::data::CharVocab& vocab, const s
 /// and are listed in `unknown`. Throws dl::Error for invalid UTF-8 or an empty prime.
 std::vector<int> encode_prime(const dl::data::CharVocab& vocab, const std::string& prime, std::vector<char32_t>& unknown);
 
+/// `batch` contiguous stretches of `steps` characters of `text`, laid out (T, B) as the
+/// model reads them: lane b holds text[b*steps .. b*steps + steps - 1] (wrapping round
+/// when the text is shorter than steps * batch), so every lane reads real text in order.
+std::vector<int> contiguous_lanes(std::span<const int> text, int64_t steps, int64_t batch);
+
 /// One step of a recurrent cell on (B,I) inputs; an RNN leaves `c` undefined.
 using CellStep = std::function<dl::RecurrentState(const dl::Tensor& x, const dl::RecurrentState& state)>;
 

@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kChapter = "03-rnn";
 constexpr const char* kPoemsRun = "03-rnn-poems";  // where --corpus poems writes
 constexpr int64_t kGradNormSteps = 100;  // distances 0..99 in grad_norms.json
-constexpr int64_t kGradNormBatch = 8;
+constexpr int64_t kGradNormBatch = 8;   // lanes; ||r|| = sqrt(8 * hidden), about 45
 
 // The program's own flags; --data, --out, --seed and --threads are the shared ones.
 struct Options {
@@ -121,10 +121,10 @@ int generate_from_checkpoint(const Options& o) {
 }
 
 // ||dL/dh_t|| against the distance from the loss, for a fresh RNN, a fresh LSTM and the
-// trained LSTM, all on the same input: embedded validation text.
+// trained LSTM, all on the same input: kGradNormBatch lanes, each a contiguous stretch of
+// kGradNormSteps characters of validation text, embedded by the trained model.
 dl::app::Json measure_gradient_norms(ch03::CharLM& model, const ch03::Corpus& corpus, uint64_t seed) {
-  std::vector<int> ids(static_cast<size_t>(kGradNormSteps * kGradNormBatch));
-  for (size_t i = 0; i < ids.size(); ++i) ids[i] = corpus.validation[i % corpus.validation.size()];
+  const std::vector<int> ids = ch03::contiguous_lanes(corpus.validation, kGradNormSteps, kGradNormBatch);
   dl::Tensor inputs;
   {
     dl::no_grad guard;

@@ -173,6 +173,62 @@ TEST_CASE("vanishing gradients: a plain RNN's gradient norm decays faster than a
   CHECK(rnn_norms[far] / rnn_norms.back() < lstm_norms[far] / lstm_norms.back());
 }
 
+TEST_CASE("contiguous_lanes: each lane reads a contiguous stretch of the text in time-major order", "[ch03]") {
+  const std::vector<int> text = iota_ids(30);
+  // 4 lanes of 3 steps: lane b reads characters 3b, 3b+1, 3b+2.
+  CHECK(ch03::contiguous_lanes(text, 3, 4) == std::vector<int>{0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11});
+  // Column b of the (T, B) grid is one lane: consecutive characters, not every B-th one.
+  const std::vector<int> ids = ch03::contiguous_lanes(text, 5, 2);
+  for (int64_t t = 1; t < 5; ++t)
+    for (int64_t b = 0; b < 2; ++b) CHECK(ids[static_cast<size_t>(t * 2 + b)] == ids[static_cast<size_t>((t - 1) * 2 + b)] + 1);
+  // A text shorter than steps * batch wraps round.
+  CHECK(ch03::contiguous_lanes(iota_ids(5), 2, 3) == std::vector<int>{0, 2, 4, 1, 3, 0});
+  CHECK_THROWS_WITH(ch03::contiguous_lanes(std::vector<int>{}, 2, 3), Catch::Contains("contiguous_lanes"));
+}
+
+TEST_CASE("vanishing gradients: the fresh RNN's largest singular value exceeds 1 so the bound predicts no decay", "[ch03]") {
+  // The fresh RNN of grad_norms.json: RNNCell(64, 256) drawn from Generator(seed + 1), seed 0.
+  // Entries U(+-1/sqrt(H)) have variance 1/(3H): sigma_max is near 2/sqrt(3), about 1.15,
+  // while a random direction is scaled by about 1/sqrt(3), about 0.58.
+  const int64_t hidden = 256;
+  dl::Generator init(1);
+  const dl::nn::RNNCell rnn(64, hidden, true, init);
+  const std::vector<float> w = rnn.weight_hh.to_vector();
+  const auto times = [&](const std::vector<double>& v, bool transpose) {
+    std::vector<double> out(static_cast<size_t>(hidden), 0.0);
+    for (int64_t i = 0; i < hidden; ++i)
+      for (int64_t j = 0; j < hidden; ++j) {
+        const double wij = w[static_cast<size_t>(i * hidden + j)];
+        if (transpose)
+          out[static_cast<size_t>(j)] += wij * v[static_cast<size_t>(i)];
+        else
+          out[static_cast<size_t>(i)] += wij * v[static_cast<size_t>(j)];
+      }
+    return out;
+  };
+  const auto norm = [](const std::vector<double>& v) {
+    double sq = 0;
+    for (double x : v) sq += x * x;
+    return std::sqrt(sq);
+  };
+  std::vector<double> v(static_cast<size_t>(hidden));
+  dl::Generator g(2);
+  for (double& x : v) x = g.normal();
+  const double typical_gain = norm(times(v, false)) / norm(v);
+  double sigma = 0;
+  for (int k = 0; k < 300; ++k) {  // power iteration on W^T W
+    const double n = norm(v);
+    for (double& x : v) x /= n;
+    const std::vector<double> wv = times(v, false);
+    sigma = norm(wv);
+    v = times(wv, true);
+  }
+  CHECK(sigma > 1.05);
+  CHECK(sigma < 1.25);
+  CHECK(typical_gain > 0.5);
+  CHECK(typical_gain < 0.65);
+}
+
 TEST_CASE("the seed's model in dl: (B, T, 100) in, 10 scores and the LSTM state out", "[ch03]") {
   ch03::SeedLessonRNN seed;
   const auto [scores, state] = seed.forward(Tensor::randn({2, 7, 100}));

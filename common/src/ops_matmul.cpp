@@ -1,4 +1,4 @@
-// Matrix products through Eigen's GEMM: matmul (2-D and batched) and the fused linear map.
+// Matrix products through dl::gemm (OpenBLAS's SGEMM when the library has it, Eigen's GEMM otherwise): matmul (2-D and batched) and the fused linear map.
 #include "gemm.hpp"
 #include "dl/ops.hpp"
 #include "op_helpers.hpp"

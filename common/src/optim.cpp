@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
+#include <string>
 
 #include "dl/eigen.hpp"
 
@@ -83,19 +85,23 @@ void AdamW::step() { update(true); }
 
 // [clip-grad-norm]
 float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
-  double total = 0.0;
+  if (!(max_norm > 0.0f))
+    throw std::invalid_argument("clip_grad_norm: max_norm must be positive, got " + std::to_string(max_norm));
+  // Every square is formed and summed in double: a float holds squares only up to
+  // about 3e38, so a single gradient element of 2e19 would make a float sum infinite.
+  double squares = 0.0;
   for (const Tensor& p : params)
-    if (p.grad().defined()) total += static_cast<double>(as_array(p.grad()).matrix().squaredNorm());
-  const float norm = static_cast<float>(std::sqrt(total));
-  if (norm > max_norm && norm > 0.0f) {
-    const float scale = max_norm / (norm + 1e-6f);
+    if (p.grad().defined()) squares += as_array(p.grad()).cast<double>().square().sum();
+  const double norm = std::sqrt(squares);
+  if (norm > max_norm) {
+    const float scale = static_cast<float>(max_norm / (norm + 1e-6));  // PyTorch's 1e-6
     for (const Tensor& p : params)
       if (p.grad().defined()) {
         Tensor g = p.grad();
         as_array(g) *= scale;
       }
   }
-  return norm;
+  return static_cast<float>(norm);
 }
 // [clip-grad-norm]
 

@@ -1,6 +1,7 @@
 // Optimisers against hand-computed updates, and gradient clipping.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <stdexcept>
 
 #include "dl/optim.hpp"
 #include "dl/ops.hpp"
@@ -100,6 +101,30 @@ TEST_CASE("clip_grad_norm: scales to the limit and returns the norm before", "[o
   CHECK(b.grad().to_vector()[0] == Approx(0.8f).epsilon(1e-4));
   CHECK(dl::optim::clip_grad_norm({a, b}, 10.0f) == Approx(1.0f).epsilon(1e-4));
   CHECK(b.grad().to_vector()[0] == Approx(0.8f).epsilon(1e-4));  // under the limit: untouched
+}
+
+TEST_CASE("clip_grad_norm: gradients too large or too small to square in float give their true norm", "[optim]") {
+  // 3e20 squared is 9e40, beyond float's 3.4e38: summed in float the norm was inf and
+  // the scale max_norm / inf zeroed every gradient.
+  Tensor huge = Tensor::zeros({2}).requires_grad_();
+  set_grad(huge, {3e20f, -4e20f});
+  CHECK(dl::optim::clip_grad_norm({huge}, 1.0f) == Approx(5e20f).epsilon(1e-6));
+  for (float g : huge.grad().to_vector()) CHECK(std::isfinite(g));
+  CHECK(huge.grad().to_vector()[0] == Approx(0.6f).epsilon(1e-5));
+  CHECK(huge.grad().to_vector()[1] == Approx(-0.8f).epsilon(1e-5));
+  // 3e-25 squared is 9e-50, below the smallest float: summed in float the norm was 0.
+  Tensor tiny = Tensor::zeros({2}).requires_grad_();
+  set_grad(tiny, {3e-25f, 4e-25f});
+  CHECK(dl::optim::clip_grad_norm({tiny}, 1.0f) == Approx(5e-25f).epsilon(1e-6));
+  CHECK(tiny.grad().to_vector() == std::vector<float>{3e-25f, 4e-25f});  // under the limit: untouched
+}
+
+TEST_CASE("clip_grad_norm: a max_norm of 0 or below throws std::invalid_argument", "[optim][errors]") {
+  Tensor a = Tensor::zeros({2}).requires_grad_();
+  set_grad(a, {3, 4});
+  CHECK_THROWS_AS(dl::optim::clip_grad_norm({a}, 0.0f), std::invalid_argument);
+  CHECK_THROWS_AS(dl::optim::clip_grad_norm({a}, -1.0f), std::invalid_argument);
+  CHECK(a.grad().to_vector() == std::vector<float>{3, 4});
 }
 
 TEST_CASE("cosine_lr: starts at base, halves midway, ends at final", "[optim]") {

@@ -91,8 +91,11 @@ class AdamW : public Adam {
   void step() override;
 };
 
-/// Scales all gradients so that their joint L2 norm is at most `max_norm`;
-/// returns the norm before clipping (useful to log).
+/// Scales all gradients so that their joint L2 norm is at most `max_norm`: if the
+/// norm exceeds it, every gradient is multiplied by max_norm / (norm + 1e-6)
+/// (PyTorch's formula). The squares are summed element by element in double, so
+/// gradients too large to square in float still clip to finite values. Returns the
+/// norm before clipping (useful to log). Throws std::invalid_argument if max_norm <= 0.
 float clip_grad_norm(const std::vector<Tensor>& params, float max_norm);
 
 /// Cosine annealing from `base_lr` at step 0 to `final_lr` at `total_steps`.
