@@ -41,7 +41,7 @@ TEST_CASE("wordpiece_greedy: greedy does not back off when the longest first pie
   CHECK(ex::wordpiece_greedy("abc", vocab) == Tokens{"abc"});
 }
 
-TEST_CASE("wordpiece_greedy: one unmatched character makes the whole word [UNK]", "[wordpiece_greedy]") {
+TEST_CASE("wordpiece_greedy: one unmatched character makes the whole word unknown", "[wordpiece_greedy]") {
   const Vocab vocab{"hello", "##o", "z"};
   CHECK(ex::wordpiece_greedy("helloz", vocab) == unknown);  // not {"hello", "[UNK]"}
   CHECK(ex::wordpiece_greedy("xhello", vocab) == unknown);
@@ -71,7 +71,7 @@ TEST_CASE("wordpiece_greedy: pieces are whole UTF-8 characters", "[wordpiece_gre
   CHECK(ex::wordpiece_greedy("度", vocab) == unknown);
 }
 
-TEST_CASE("wordpiece_greedy: words over max_chars characters are [UNK]", "[wordpiece_greedy]") {
+TEST_CASE("wordpiece_greedy: words over max_chars characters are unknown", "[wordpiece_greedy]") {
   const Vocab vocab{"a", "##a", "é", "##é"};
   const Tokens hundred = ex::wordpiece_greedy(std::string(100, 'a'), vocab);
   REQUIRE(hundred.size() == 100);
