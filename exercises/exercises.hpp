@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "dl/tensor.hpp"
@@ -127,5 +129,71 @@ LSTMStep lstm_cell_forward(const dl::Tensor& x, const dl::Tensor& h, const dl::T
 /// (the first one on a tie), without touching `gen`. Throws std::invalid_argument
 /// for an empty `logits` or a negative temperature.
 int sample_with_temperature(std::span<const float> logits, float temperature, dl::Generator& gen);
+
+// ---------------------------------------------------------------------------------
+// Chapter 04: natural language processing
+
+/// A word of a BPE training corpus: its symbols (token ids) and how often it occurs.
+struct BpeWord {
+  std::vector<int> symbols;  ///< the word as token ids, e.g. the bytes of "low" {108, 111, 119}
+  int64_t count = 0;         ///< occurrences of the word in the corpus
+};
+
+/// A pair of adjacent symbols and how often it occurs.
+struct BpePair {
+  int left = -1;      ///< the first symbol
+  int right = -1;     ///< the second symbol
+  int64_t count = 0;  ///< occurrences, each word weighted by its count
+};
+
+/// bpe_merge_step: one merge of BPE training, as dl::tokenize::train_bpe does it.
+/// Counts every pair of adjacent symbols inside each word, weighted by the word's
+/// count (in "a a a" the pair a a occurs twice); picks the most frequent pair, on a
+/// tie the one with the smaller left id, then the smaller right id; and replaces each
+/// occurrence of it in every word, left to right, by `new_id` ("a a a" becomes
+/// "new_id a"). Returns that pair with its count. When no pair occurs at least twice
+/// (also for no words, or words of one symbol) it returns {-1, -1, 0} and changes
+/// nothing. Throws std::invalid_argument for a negative count or symbol.
+BpePair bpe_merge_step(std::vector<BpeWord>& words, int new_id);
+
+/// wordpiece_greedy: one word (UTF-8, already lower-cased and split from its
+/// neighbours) cut into WordPiece tokens by greedy longest match, as BERT does:
+/// the longest prefix of the word that is in `vocab`, then from where it ended the
+/// longest continuation that is in `vocab` with "##" in front, and so on to the end.
+/// If at some position not even one character matches, or the word has more than
+/// `max_chars` characters, the result is {"[UNK]"}, the whole word. Characters are
+/// Unicode code points: a piece never ends inside one. An empty word gives no tokens.
+std::vector<std::string> wordpiece_greedy(const std::string& word, const std::unordered_set<std::string>& vocab,
+                                          size_t max_chars = 100);
+
+/// The loss of one skip-gram example and its gradients.
+struct SgnsGrads {
+  float loss = 0;  ///< -log σ(u_0·v) - Σ_k log σ(-u_k·v)
+  dl::Tensor dv;   ///< dL/dv, (D)
+  dl::Tensor du;   ///< dL/du, (1+K, D)
+};
+
+/// sgns_gradient: the loss of skip-gram with negative sampling for one example, and
+/// its gradients. v (D) is the centre word's input vector, u[0] the output vector of a
+/// word seen in its window and u[1..K] those of K negatives; u is (1+K, D).
+/// loss = -log σ(u_0·v) - Σ_k log σ(-u_k·v), where σ is the logistic sigmoid; returns it
+/// with dL/dv (D) and dL/du (1+K, D). Must stay finite and accurate for dot products
+/// in the hundreds, of either sign. Throws dl::ShapeError unless v is 1-D and u is 2-D
+/// with at least one row and as many columns as v.
+SgnsGrads sgns_gradient(const dl::Tensor& v, const dl::Tensor& u);
+
+/// A row of an embedding table and its cosine to a query row.
+struct Neighbour {
+  int id = 0;         ///< the row
+  float cosine = 0;   ///< its cosine similarity to the query
+};
+
+/// cosine_nearest: the `k` rows of `e` (V, D) nearest to row `query` by cosine
+/// similarity, nearest first, the query itself left out; rows with equal cosines in
+/// increasing id order. All V - 1 other rows when k exceeds that. Works for entries
+/// from 1e-20 to 1e20 in size (sum in double). Throws dl::ShapeError unless e is 2-D,
+/// std::out_of_range for a query outside [0, V), std::invalid_argument for a negative
+/// k or an all-zero row (the query's or another: its cosine is undefined).
+std::vector<Neighbour> cosine_nearest(const dl::Tensor& e, int query, int64_t k);
 
 }  // namespace ex
