@@ -573,14 +573,16 @@ def table_synonyms(res: Results, run: str, compare: str | None = None) -> str | 
     rows = ["| model | test MRR | ± s.e. | test recall@10 | validation MRR |", "|---|---|---|---|---|"]
     for e in s["evaluation"]:
         v = valid.get(e["model"])
-        rows.append(f"| {EMBEDDING_MODELS.get(e['model'], e['model'])} | **{e['mrr']:.4f}** | {e.get('mrr_stderr', 0):.4f} | "
+        se = f"{e['mrr_stderr']:.4f}" if "mrr_stderr" in e else "–"
+        rows.append(f"| {EMBEDDING_MODELS.get(e['model'], e['model'])} | **{e['mrr']:.4f}** | {se} | "
                     f"{100 * e['recall_at_10']:.2f}% | " + (f"{v['mrr']:.4f}" if v else "") + " |")
     by = {e["model"]: e for e in s["evaluation"]}
     c = s["corpus_counts"]
     text = (f"{by['skipgram']['pairs']:,} test pairs ({by['skipgram']['queries']:,} queries, each pair asked both ways) "
             f"and {next(iter(valid.values()))['pairs']:,} validation pairs, among a vocabulary of {s['vocabulary']:,} words. "
             f"The corpus: {c['glosses'] - c['held_out_glosses']:,} WordNet glosses (the {c['held_out_glosses']:,} of "
-            f"validation and test synsets held out) and {c['fortune_entries']:,} fortunes, {s['train_words']:,} training "
+            f"validation and test synsets held out)" + (f" and {c['fortune_entries']:,} fortunes" if c['fortune_entries'] else "")
+            + f", {s['train_words']:,} training "
             f"words; skip-gram read them {s['epochs']} times in {s['train_seconds']:.0f} s on {s['threads']} threads "
             f"({s['words_processed'] / s['train_seconds']:,.0f} words per second).")
     if "skipgram" in by and "ppmi_svd" in by:
@@ -590,7 +592,9 @@ def table_synonyms(res: Results, run: str, compare: str | None = None) -> str | 
         verdict = ("ahead of" if gap > 0 else "behind") + " PPMI + SVD by " + f"{abs(gap):.4f}"
         text += (f" On the test pairs skip-gram is {verdict} in MRR, "
                  + ("less than" if abs(gap) < se else "more than")
-                 + f" the {se:.4f} that the two standard errors combine to, and "
+                 + f" {se:.4f}, the standard error of the difference if the two scores were independent "
+                 "(they are scored on the same pairs, which makes the true one smaller, so this yardstick is "
+                 "conservative), and "
                  f"{sg['mrr'] / max(by.get('random', {'mrr': 1e-9})['mrr'], 1e-9):.0f} times the random vectors' MRR.")
     return "\n" + "\n".join(rows) + f"\n\n{text} From `{res.shown(run, 'summary.json')}`.\n"
 
