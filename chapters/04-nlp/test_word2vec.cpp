@@ -442,7 +442,7 @@ TEST_CASE("word2vec: a missing WordNet names wordnet-base and --data (exit 1), b
   const test::ProgramResult missing = run_word2vec("--data /nonexistent/wordnet --out " + out.str());
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.output, Catch::Contains("wordnet-base") && Catch::Contains("--data DIR"));
-  const test::ProgramResult fortunes = run_word2vec("--fortunes /nonexistent/fortunes --out " + out.str());
+  const test::ProgramResult fortunes = run_word2vec("--corpus all --fortunes /nonexistent/fortunes --out " + out.str());
   CHECK(fortunes.exit_code == 1);
   CHECK_THAT(fortunes.output, Catch::Contains("fortunes") && Catch::Contains("--fortunes DIR"));
   const test::ProgramResult bogus = run_word2vec("--bogus");
