@@ -772,19 +772,25 @@ def table_bert_summary(res: Results, run: str, compare: str | None = None) -> st
                     f"({s['tokens_seen'] / seconds:,.0f} tokens/s) |")
         rows.append(f"| one bert-base step ({BERT_BASE_STEP_TOKENS:,} tokens, {_sci(BERT_BASE_STEP_FLOPS)} FLOPs) "
                     f"at that rate | about {_duration(BERT_BASE_STEP_FLOPS / rate)} |")
-    out = "\n" + "\n".join(rows) + "\n"
     settings = s.get("settings") or {}
-    names = [("hidden", "width $E$"), ("layers", "layers $L$"), ("heads", "heads $H$"),
-             ("intermediate", "feed-forward width"), ("max_len", "max. length $T$"), ("batch", "batch $B$"),
-             ("lr", "learning rate"), ("warmup", "warmup steps"), ("mask_prob", "masked share"),
-             ("dropout", "dropout")]
-    shown = [(k, label) for k, label in names if k in settings]
+    names = [("hidden", "width $E$ {}"), ("layers", "{} layers"), ("heads", "{} heads"),
+             ("intermediate", "feed-forward width {}"), ("max_len", "length $T$ up to {}"), ("batch", "batch {}"),
+             ("lr", "learning rate {}"), ("warmup", "{} warmup steps"), ("mask_prob", "masked share {}"),
+             ("dropout", "dropout {}")]
+    def value(v) -> str:
+        return f"{v:g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+
+    shown = [label.format(value(settings[k])) for k, label in names if k in settings]
     if shown:
-        out += ("\n| " + " | ".join(label for _, label in shown) + " |\n|" + "---|" * len(shown) + "\n| "
-                + " | ".join(f"{settings[k]:g}" if isinstance(settings[k], float) else f"{settings[k]}"
-                             for k, _ in shown) + " |\n")
+        rows.append("| settings | " + ", ".join(shown) + " |")
+    out = "\n" + "\n".join(rows) + "\n"
     data = s.get("data") or {}
     text = "The losses are means over the masked positions of the held-out texts."
+    if seconds and "tokens_seen" in s and "parameters" in s:
+        text += (" The FLOPs apply the $6N$ rule of thumb of the section on bert-base to the whole parameter count; "
+                 "in a small model most of it is the tied embedding table, which costs no arithmetic where it is "
+                 "looked up and $6VE$ per position where it scores the vocabulary, so the rule is close when "
+                 "every position is scored and too high when only the masked ones are.")
     if "train_texts" in data and "heldout_texts" in data:
         text += (f" The model trained on {data['train_texts']:,} texts; {data['heldout_texts']:,} were held out "
                  "and never trained on.")
