@@ -63,6 +63,7 @@ bool parallel_pairs(const AttentionDims& n) {
   return n.pairs() > 1 && num_threads() > 1 && flops >= kParallelGemmFlops;
 }
 
+// [masked-softmax]
 // The scores of one (batch, head) pair turned into probabilities, in place:
 // p: (T,S) holding q k^T on entry; each row becomes softmax(scale * row) over the keys the
 // masks allow, with exact zeros at the others (and everywhere in a row with no key allowed).
@@ -87,6 +88,7 @@ void masked_softmax_rows(float* p, const int* key_padding, bool causal, float sc
   }
 }
 
+// [masked-softmax]
 // probs (B,H,T,S) for the checked inputs: the forward's first half, shared with attention_weights.
 void attention_probabilities(const Tensor& q, const Tensor& k, const AttentionMask& mask, const AttentionDims& n,
                              float scale, float* probs) {
@@ -116,6 +118,7 @@ Tensor attention_weights(const Tensor& q, const Tensor& k, const AttentionMask& 
 }
 
 // [attention]
+// [attention-forward]
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& options) {
   // q: (B,H,T,D)  k: (B,H,S,D)  v: (B,H,S,Dv)  ->  out: (B,H,T,Dv)
   //   p = softmax(q k^T * scale + mask)   a = dropout(p)   out = a v
@@ -160,6 +163,8 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     }
   }
 
+  // [attention-forward]
+  // [attention-backward]
   record(out, "scaled_dot_product_attention", {q, k, v},
          [q, k, v, saved, n, scale, keep_scale, parallel](const Tensor&, const Tensor& dout) {
            const int64_t block = n.tq * n.tk;
@@ -207,6 +212,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
              }
            }
          });
+  // [attention-backward]
   return out;
 }
 // [attention]

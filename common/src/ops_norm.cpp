@@ -103,6 +103,7 @@ namespace {
 constexpr int64_t kParallelLayerNormElements = 1 << 15;
 }  // namespace
 
+// [layernorm-forward]
 void layernorm_forward(const float* x, const float* weight, const float* bias, float* out, float* mean, float* rstd,
                        int64_t rows, int64_t channels, float eps) {
   // x: (rows, C)  weight, bias: (C) or null  out: (rows, C)  mean, rstd: (rows)
@@ -121,7 +122,9 @@ void layernorm_forward(const float* x, const float* weight, const float* bias, f
     if (bias) y += ConstArrMap(bias, channels);
   }
 }
+// [layernorm-forward]
 
+// [layernorm-backward]
 void layernorm_backward(const float* dout, const float* x, const float* weight, const float* mean, const float* rstd,
                         float* dx, float* dweight, float* dbias, int64_t rows, int64_t channels) {
   // out = xhat * w + b, xhat = (x - mean) * rstd
@@ -168,6 +171,7 @@ void layernorm_backward(const float* dout, const float* x, const float* weight, 
     if (dbias) ArrMap(dbias, channels) += total_g.cast<float>();
   }
 }
+// [layernorm-backward]
 // [layernorm]
 
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {

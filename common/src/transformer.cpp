@@ -37,6 +37,7 @@ Tensor MultiheadAttention::forward(const Tensor& queries, const Tensor& keys, co
     throw ShapeError("MultiheadAttention: keys " + to_string(keys.shape()) + " and values " +
                      to_string(values.shape()) + " must have one shape, with the batch of queries " +
                      to_string(queries.shape()));
+  // [mha-split-merge]
   const int64_t batch = queries.size(0), tq = queries.size(1), tk = keys.size(1);
   // (B,T,E) -> (B,T,H,D) -> (B,H,T,D): each head's positions contiguous for the GEMMs
   auto split_heads = [&](const Tensor& x, int64_t steps) {
@@ -50,6 +51,7 @@ Tensor MultiheadAttention::forward(const Tensor& queries, const Tensor& keys, co
       q, k, v, {.mask = mask, .dropout_p = is_training() ? dropout : 0.0f, .generator = gen_});
   // (B,H,T,D) -> (B,T,H,D) -> (B,T,E)
   return out_proj(reshape(permute(heads, {0, 2, 1, 3}), {batch, tq, embed_dim}));
+  // [mha-split-merge]
 }
 
 std::string MultiheadAttention::extra_repr() const {
@@ -74,6 +76,7 @@ TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead,
   register_module("norm2", norm2);
 }
 
+// [encoder-layer]
 Tensor TransformerEncoderLayer::forward(const Tensor& x, const AttentionMask& mask) {
   // x: (B,T,E)  ->  (B,T,E)
   const float p = is_training() ? options.dropout : 0.0f;
@@ -89,6 +92,7 @@ Tensor TransformerEncoderLayer::forward(const Tensor& x, const AttentionMask& ma
   const Tensor h = norm1(x + attention(x));
   return norm2(h + feed_forward(h));
 }
+// [encoder-layer]
 
 std::string TransformerEncoderLayer::extra_repr() const {
   std::ostringstream s;

@@ -16,7 +16,8 @@ generated into the source tree:
     for ``VARIANT NAME`` (``--corpus poems`` writes ``03-rnn-poems``, ``--arch lesson``
     writes ``02-cnn-lesson``). The names are the keys of ``PLOTS`` below: ``loss``,
     ``overfitting``, ``accuracy``, ``confusion``, ``filters``, ``feature_maps``,
-    ``misclassified``, ``grad_norms``. Figures go to ``_generated/`` in the
+    ``misclassified``, ``grad_norms``, ``projection``, and ``attention`` (chapter 04's BERT:
+    a grid of layers by heads from ``attention.json``). Figures go to ``_generated/`` in the
     staging folder and are only redrawn when their inputs change.
 
 ``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
@@ -24,7 +25,12 @@ generated into the source tree:
     below: ``grad_norms`` (gradient norm at a few distances, per cell),
     ``epochs``, ``per_class``, and ``sentencepiece`` (our BPE against
     SentencePiece, from ``build/results/bench/compare_sentencepiece.json``,
-    whichever page shows it; ``./book bench --compare sentencepiece`` writes it).
+    whichever page shows it; ``./book bench --compare sentencepiece`` writes it),
+    ``synonyms``, ``neighbours``, ``gensim`` (chapter 04's word embeddings), and
+    ``summary`` and ``predict`` (chapter 04's BERT, ``<!-- table: bert summary -->``:
+    the masked-LM loss against the unigram baseline and what training cost, from
+    ``summary.json``; the top tokens at each blank and the seed's echo, from
+    ``predictions.json``).
 
 Every lesson also gets a "verified with" line under its title: the commit,
 compiler, Eigen version and date of the run whose numbers the page shows, from
@@ -140,9 +146,13 @@ RESULT_COLUMNS = [
     ("unigram_val_loss", "unigram baseline", lambda v: f"{v:.4f}"),
     ("val_bpc", "bits per char", lambda v: f"{v:.3f}"),
     ("val_perplexity", "perplexity", lambda v: f"{v:.2f}"),
+    ("mlm_loss", "MLM loss (nats)", lambda v: f"{v:.4f}"),
+    ("mlm_accuracy", "MLM accuracy", lambda v: f"{100 * v:.2f}%"),
+    ("unigram_mlm_loss", "unigram baseline (nats)", lambda v: f"{v:.4f}"),
     ("best_step", "best step", lambda v: f"{v}"),
     ("epochs", "epochs", lambda v: f"{v}"),
     ("steps", "steps", lambda v: f"{v}"),
+    ("tokens_seen", "tokens seen", lambda v: f"{v:,}"),
     ("parameters", "parameters", lambda v: f"{v:,}"),
     ("train_seconds", "train time", lambda v: f"{v:.1f} s"),
     ("threads", "threads", lambda v: f"{v}"),
@@ -229,10 +239,14 @@ def plot_loss(res: Results, run: str):
         fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 6.4, 3.8))
         ax = axes[0] if has_acc else axes
         for key, label in (("loss", "training loss (per step)"), ("train_loss", "training loss"),
-                           ("val_loss", "validation loss")):
+                           ("val_loss", "validation loss"), ("mlm_loss", "held-out MLM loss")):
             xs, ys = _series(steps, key)
             if xs:
-                ax.plot(xs, ys, label=label, lw=1.2)
+                ax.plot(xs, ys, "o-" if key == "mlm_loss" else "-", label=label, lw=1.2 if key != "mlm_loss" else 1.5,
+                        ms=4)
+        if "unigram_mlm_loss" in summary:
+            ax.axhline(summary["unigram_mlm_loss"], color="tab:red", ls=":", lw=1.2,
+                       label=f"unigram baseline {summary['unigram_mlm_loss']:.3f}")
         for key, label in (("train_loss", "train loss (epoch mean)"), ("test_loss", "test loss")):
             xs, ys = _series(epochs, key)
             if xs:
@@ -426,6 +440,54 @@ def plot_projection(res: Results, run: str):
         f"from `{res.shown(run, 'projection.json')}`")
 
 
+def plot_attention(res: Results, run: str):
+    """Chapter 04's BERT: the attention probabilities of one sentence, a grid of layers x heads."""
+    d = res.json(run, "attention.json")
+    if d is None or not d.get("weights"):
+        return None
+    tokens, layers, heads = d["tokens"], d["layers"], d["heads"]
+    w = d["weights"]
+    t = len(tokens)
+    if len(w) != layers or any(len(lw) != heads for lw in w) or any(
+            len(hw) != t or any(len(row) != t for row in hw) for lw in w for hw in lw):
+        raise ValueError(f"{res.shown(run, 'attention.json')}: weights must be layers x heads x T x T "
+                         f"= {layers} x {heads} x {t} x {t}, one row and column per token")
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        # A panel per (layer, head); the whole grid at most about 15 inches wide.
+        panel = min(max(2.4, 0.22 * t), 15.0 / heads)
+        fig, axes = plt.subplots(layers, heads, figsize=(panel * heads + 0.8, panel * layers + 0.6),
+                                 squeeze=False)
+        font = 7 if t <= 16 else 6 if t <= 24 else 5
+        image = None
+        for l in range(layers):
+            for h in range(heads):
+                ax = axes[l][h]
+                ax.grid(False)
+                image = ax.imshow(np.array(w[l][h], dtype=float), cmap="Blues", vmin=0.0, vmax=1.0)
+                ax.set_title(f"layer {l + 1}, head {h + 1}", fontsize=7)
+                ax.set_xticks(range(t))
+                ax.set_yticks(range(t))
+                # Token labels on the outer edges only: keys along the bottom, queries on the left.
+                ax.set_xticklabels(tokens if l == layers - 1 else [], rotation=90, fontsize=font)
+                ax.set_yticklabels(tokens if h == 0 else [], fontsize=font)
+                ax.tick_params(length=0)
+        fig.supxlabel("key (the token looked at)", fontsize=9)
+        fig.supylabel("query (the token looking)", fontsize=9)
+        fig.tight_layout()
+        if image is not None:
+            fig.colorbar(image, ax=axes, shrink=0.6, label="attention probability")
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "attention.json"], draw, (
+        f"Attention probabilities of every head of `{run}` for one sentence, {layers} layers by {heads} heads; "
+        f"each row (a query) sums to 1")
+
+
 PLOTS = {
     "loss": plot_loss,
     "accuracy": plot_loss,
@@ -436,6 +498,7 @@ PLOTS = {
     "misclassified": plot_misclassified,
     "grad_norms": plot_grad_norms,
     "projection": plot_projection,
+    "attention": plot_attention,
 }
 
 
@@ -648,9 +711,124 @@ def table_gensim(res: Results, run: str, compare: str | None = None) -> str:
     )
 
 
+# Chapter 04's small BERT: the masked-LM loss against the unigram baseline, what it cost,
+# and its predictions at the blanks (and on the seed's sentence, which has none).
+BERT_BASE_PARAMETERS = 109_482_240  # counted from bert-base-uncased's config.json in the lesson
+BERT_BASE_STEP_TOKENS = 256 * 512  # one step of BERT's pretraining at full length
+BERT_BASE_STEP_FLOPS = BERT_BASE_STEP_TOKENS * (6 * BERT_BASE_PARAMETERS + 12 * 12 * 512 * 768)  # + attention
+
+
+def _code(text: str) -> str:
+    """`text` as inline code that survives a Markdown table cell."""
+    text = str(text).replace("|", "\\|")
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _sci(x: float) -> str:
+    """1.23e13 as MathJax, $1.2 \\cdot 10^{13}$."""
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"${mantissa} \\cdot 10^{{{int(exponent)}}}$"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.1f} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 86400:.1f} days"
+
+
+def table_bert_summary(res: Results, run: str, compare: str | None = None) -> str | None:
+    import math
+
+    s = res.json(run, "summary.json")
+    if s is None or "mlm_loss" not in s:
+        return None
+    rows = ["| measure | value |", "|---|---|"]
+    loss = s["mlm_loss"]
+    rows.append(f"| held-out MLM loss, nats per masked token | **{loss:.4f}** (perplexity {math.exp(loss):,.1f}) |")
+    if "unigram_mlm_loss" in s:
+        base = s["unigram_mlm_loss"]
+        rows.append(f"| unigram baseline, same tokens | {base:.4f} (perplexity {math.exp(base):,.1f}) |")
+        rows.append(f"| what the context buys | {base - loss:.4f} nats, perplexity divided by "
+                    f"{math.exp(base - loss):,.1f} |")
+    if "mlm_accuracy" in s:
+        rows.append(f"| held-out MLM accuracy (top token right) | {100 * s['mlm_accuracy']:.2f}% |")
+    if "parameters" in s:
+        rows.append(f"| parameters | {s['parameters']:,} |")
+    if "steps" in s:
+        rows.append(f"| training steps | {s['steps']:,} |")
+    if "tokens_seen" in s:
+        rows.append(f"| tokens seen in training | {s['tokens_seen']:,} |")
+    seconds = s.get("train_seconds")
+    if seconds:
+        rows.append(f"| training time | {seconds:.1f} s |")
+    if seconds and "tokens_seen" in s and "parameters" in s:
+        flops = 6 * s["parameters"] * s["tokens_seen"]
+        rate = flops / seconds
+        rows.append(f"| training compute, $6N$ per token | {_sci(flops)} FLOPs, {rate / 1e9:,.1f} GFLOP/s "
+                    f"({s['tokens_seen'] / seconds:,.0f} tokens/s) |")
+        rows.append(f"| one bert-base step ({BERT_BASE_STEP_TOKENS:,} tokens, {_sci(BERT_BASE_STEP_FLOPS)} FLOPs) "
+                    f"at that rate | about {_duration(BERT_BASE_STEP_FLOPS / rate)} |")
+    settings = s.get("settings") or {}
+    names = [("hidden", "width $E$ {}"), ("layers", "{} layers"), ("heads", "{} heads"),
+             ("intermediate", "feed-forward width {}"), ("max_len", "length $T$ up to {}"), ("batch", "batch {}"),
+             ("lr", "learning rate {}"), ("warmup", "{} warmup steps"), ("mask_prob", "masked share {}"),
+             ("dropout", "dropout {}")]
+    def value(v) -> str:
+        return f"{v:g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+
+    shown = [label.format(value(settings[k])) for k, label in names if k in settings]
+    if shown:
+        rows.append("| settings | " + ", ".join(shown) + " |")
+    out = "\n" + "\n".join(rows) + "\n"
+    data = s.get("data") or {}
+    text = "The losses are means over the masked positions of the held-out texts."
+    if seconds and "tokens_seen" in s and "parameters" in s:
+        text += (" The FLOPs apply the $6N$ rule of thumb of the section on bert-base to the whole parameter count; "
+                 "in a small model most of it is the tied embedding table, which costs no arithmetic where it is "
+                 "looked up and $6VE$ per position where it scores the vocabulary, so the rule is close when "
+                 "every position is scored and too high when only the masked ones are.")
+    if "train_texts" in data and "heldout_texts" in data:
+        text += (f" The model trained on {data['train_texts']:,} texts; {data['heldout_texts']:,} were held out "
+                 "and never trained on.")
+    return out + f"\n{text} From `{res.shown(run, 'summary.json')}`.\n"
+
+
+def table_bert_predict(res: Results, run: str, compare: str | None = None) -> str | None:
+    d = res.json(run, "predictions.json")
+    if d is None:
+        return None
+    out = []
+    examples = d.get("examples") or []
+    if examples:
+        rows = ["| sentence | position | top tokens (probability) |", "|---|---|---|"]
+        for e in examples:
+            for k, p in enumerate(e.get("predictions") or []):
+                top = ", ".join(f"{_code(c['token'])} {100 * c['prob']:.1f}%" for c in p.get("top", []))
+                rows.append(f"| {_code(e['text']) if k == 0 else ''} | {p['position']} | {top} |")
+        out.append("\n".join(rows))
+        out.append("\nPositions count tokens from 0, `[CLS]` included; the probabilities are the softmax of the "
+                   "logits at that position.\n")
+    seed = d.get("seed")
+    if seed:
+        rows = ["| position | input token | argmax | copied |", "|---|---|---|---|"]
+        for i, (a, b) in enumerate(zip(seed["tokens"], seed["argmax_tokens"])):
+            rows.append(f"| {i} | {_code(a)} | {_code(b)} | {'yes' if a == b else ''} |")
+        out.append(f"The seed's sentence, {_code(seed['text'])}, with no `[MASK]`: the argmax at each position.\n")
+        out.append("\n".join(rows))
+        out.append(f"\nThe argmax copies **{seed['copied']} of {seed['total']}** tokens back.\n")
+    if not out:
+        return None
+    out.append(f"From `{res.shown(run, 'predictions.json')}`.\n")
+    return "\n" + "\n".join(out)
+
+
 TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class,
           "sentencepiece": table_sentencepiece, "synonyms": table_synonyms, "neighbours": table_neighbours,
-          "gensim": table_gensim}
+          "gensim": table_gensim, "summary": table_bert_summary, "predict": table_bert_predict}
 
 
 def table_block(res: Results, chapter: str, spec: str) -> str:
