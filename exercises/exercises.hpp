@@ -196,4 +196,20 @@ struct Neighbour {
 /// k or an all-zero row (the query's or another: its cosine is undefined).
 std::vector<Neighbour> cosine_nearest(const dl::Tensor& e, int query, int64_t k);
 
+// ---------------------------------------------------------------------------------
+// Chapter 04, second half: attention and BERT
+
+/// attention_forward: scaled dot-product attention for one head, written with loops:
+/// out = softmax(q k^T / sqrt(D)) v, the softmax taken over the keys of each query row.
+/// q (T, D), k (S, D), v (S, Dv); returns (T, Dv). `key_padding` is empty (every key is
+/// real) or holds S entries, 1 for a real key and 0 for padding, like Hugging Face's
+/// attention_mask: a padded key gets weight 0 from every query, and a query whose every
+/// key is padding outputs a row of zeros. Scores in the thousands must not overflow.
+/// Throws dl::ShapeError unless q, k and v are 2-D, D is at least 1, k has D columns and
+/// v has S rows, or when key_padding is neither empty nor S long; std::invalid_argument
+/// for a key_padding entry other than 0 or 1.
+dl::Tensor attention_forward(const dl::Tensor& q, const dl::Tensor& k, const dl::Tensor& v,
+                             std::span<const int> key_padding);
+
+
 }  // namespace ex
