@@ -211,5 +211,15 @@ std::vector<Neighbour> cosine_nearest(const dl::Tensor& e, int query, int64_t k)
 dl::Tensor attention_forward(const dl::Tensor& q, const dl::Tensor& k, const dl::Tensor& v,
                              std::span<const int> key_padding);
 
+/// causal_mask: the additive mask (T, S) of a decoder's self-attention, to be added to the
+/// scores q k^T / sqrt(D) before the softmax: 0 where query i may look at key j and minus
+/// infinity where it may not. Query i sees the keys j <= i, also when T and S differ (the
+/// top-left-aligned rule of dl::AttentionMask::causal and PyTorch's is_causal).
+/// `key_padding` is empty or holds S entries, 1 for a real key and 0 for padding; a padded
+/// key is minus infinity in every row. Throws std::invalid_argument for a negative T or S
+/// or a key_padding entry other than 0 or 1, dl::ShapeError when key_padding is neither
+/// empty nor S long.
+dl::Tensor causal_mask(int64_t t, int64_t s, std::span<const int> key_padding);
+
 
 }  // namespace ex
