@@ -221,5 +221,22 @@ dl::Tensor attention_forward(const dl::Tensor& q, const dl::Tensor& k, const dl:
 /// empty nor S long.
 dl::Tensor causal_mask(int64_t t, int64_t s, std::span<const int> key_padding);
 
+/// The gradients of a layer normalisation.
+struct LayerNormGrads {
+  dl::Tensor dx;      ///< dL/dx, (N, C)
+  dl::Tensor dgamma;  ///< dL/dgamma, (C)
+  dl::Tensor dbeta;   ///< dL/dbeta, (C)
+};
+
+/// layer_norm_backward: the gradients of y = gamma xhat + beta, where each row of x (N, C)
+/// is normalised on its own, xhat = (x - mu) / sigma, with mu the row's mean and
+/// sigma = sqrt(var + eps), var the row's variance divided by C (not C - 1), as
+/// dl::layer_norm and PyTorch compute it. Given dL/dy (`grad_out`, (N, C)) and gamma (C),
+/// returns dL/dx (N, C), dL/dgamma (C) and dL/dbeta (C); beta appears in none of them.
+/// A constant row (var = 0) has finite gradients. Throws dl::ShapeError unless x is 2-D,
+/// gamma has C entries and grad_out has x's shape; std::invalid_argument unless eps > 0.
+LayerNormGrads layer_norm_backward(const dl::Tensor& x, const dl::Tensor& gamma, const dl::Tensor& grad_out,
+                                   float eps);
+
 
 }  // namespace ex
