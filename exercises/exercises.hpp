@@ -238,5 +238,23 @@ struct LayerNormGrads {
 LayerNormGrads layer_norm_backward(const dl::Tensor& x, const dl::Tensor& gamma, const dl::Tensor& grad_out,
                                    float eps);
 
+/// A masked-language-model example: what the model reads and what its loss compares with.
+struct MlmExample {
+  std::vector<int> ids;     ///< the token ids after masking, one per input token
+  std::vector<int> labels;  ///< the original id at each chosen position, -100 elsewhere
+};
+
+/// mlm_masking: BERT's dynamic masking of one sequence of token `ids`, each in
+/// [0, vocab_size). Each position whose id is not one of `special_ids` ([CLS], [SEP],
+/// [PAD], ...) is chosen on its own with probability `mask_prob`; a special token never is.
+/// A chosen token becomes `mask_id` with probability 0.8, an id drawn uniformly from
+/// [0, vocab_size) with probability 0.1, and stays as it is with probability 0.1; its
+/// label is its original id. Every other position keeps its id and gets the label -100,
+/// the ignore_index of dl::cross_entropy, so the loss counts the chosen positions only.
+/// Every random number comes from `gen`. Throws std::invalid_argument unless mask_prob is
+/// in [0, 1], vocab_size is at least 1 and mask_id is in [0, vocab_size);
+/// std::out_of_range for an id outside [0, vocab_size).
+MlmExample mlm_masking(std::span<const int> ids, std::span<const int> special_ids, float mask_prob, int mask_id,
+                       int vocab_size, dl::Generator& gen);
 
 }  // namespace ex
