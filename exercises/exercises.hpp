@@ -196,4 +196,65 @@ struct Neighbour {
 /// k or an all-zero row (the query's or another: its cosine is undefined).
 std::vector<Neighbour> cosine_nearest(const dl::Tensor& e, int query, int64_t k);
 
+// ---------------------------------------------------------------------------------
+// Chapter 04, second half: attention and BERT
+
+/// attention_forward: scaled dot-product attention for one head, written with loops:
+/// out = softmax(q k^T / sqrt(D)) v, the softmax taken over the keys of each query row.
+/// q (T, D), k (S, D), v (S, Dv); returns (T, Dv). `key_padding` is empty (every key is
+/// real) or holds S entries, 1 for a real key and 0 for padding, like Hugging Face's
+/// attention_mask: a padded key gets weight 0 from every query, and a query whose every
+/// key is padding outputs a row of zeros. Scores in the thousands must not overflow.
+/// Throws dl::ShapeError unless q, k and v are 2-D, D is at least 1, k has D columns and
+/// v has S rows, or when key_padding is neither empty nor S long; std::invalid_argument
+/// for a key_padding entry other than 0 or 1.
+dl::Tensor attention_forward(const dl::Tensor& q, const dl::Tensor& k, const dl::Tensor& v,
+                             std::span<const int> key_padding);
+
+/// causal_mask: the additive mask (T, S) of a decoder's self-attention, to be added to the
+/// scores q k^T / sqrt(D) before the softmax: 0 where query i may look at key j and minus
+/// infinity where it may not. Query i sees the keys j <= i, also when T and S differ (the
+/// top-left-aligned rule of dl::AttentionMask::causal and PyTorch's is_causal).
+/// `key_padding` is empty or holds S entries, 1 for a real key and 0 for padding; a padded
+/// key is minus infinity in every row. Throws std::invalid_argument for a negative T or S
+/// or a key_padding entry other than 0 or 1, dl::ShapeError when key_padding is neither
+/// empty nor S long.
+dl::Tensor causal_mask(int64_t t, int64_t s, std::span<const int> key_padding);
+
+/// The gradients of a layer normalisation.
+struct LayerNormGrads {
+  dl::Tensor dx;      ///< dL/dx, (N, C)
+  dl::Tensor dgamma;  ///< dL/dgamma, (C)
+  dl::Tensor dbeta;   ///< dL/dbeta, (C)
+};
+
+/// layer_norm_backward: the gradients of y = gamma xhat + beta, where each row of x (N, C)
+/// is normalised on its own, xhat = (x - mu) / sigma, with mu the row's mean and
+/// sigma = sqrt(var + eps), var the row's variance divided by C (not C - 1), as
+/// dl::layer_norm and PyTorch compute it. Given dL/dy (`grad_out`, (N, C)) and gamma (C),
+/// returns dL/dx (N, C), dL/dgamma (C) and dL/dbeta (C); beta appears in none of them.
+/// A constant row (var = 0) has finite gradients. Throws dl::ShapeError unless x is 2-D,
+/// gamma has C entries and grad_out has x's shape; std::invalid_argument unless eps > 0.
+LayerNormGrads layer_norm_backward(const dl::Tensor& x, const dl::Tensor& gamma, const dl::Tensor& grad_out,
+                                   float eps);
+
+/// A masked-language-model example: what the model reads and what its loss compares with.
+struct MlmExample {
+  std::vector<int> ids;     ///< the token ids after masking, one per input token
+  std::vector<int> labels;  ///< the original id at each chosen position, -100 elsewhere
+};
+
+/// mlm_masking: BERT's dynamic masking of one sequence of token `ids`, each in
+/// [0, vocab_size). Each position whose id is not one of `special_ids` ([CLS], [SEP],
+/// [PAD], ...) is chosen on its own with probability `mask_prob`; a special token never is.
+/// A chosen token becomes `mask_id` with probability 0.8, an id drawn uniformly from
+/// [0, vocab_size) with probability 0.1, and stays as it is with probability 0.1; its
+/// label is its original id. Every other position keeps its id and gets the label -100,
+/// the ignore_index of dl::cross_entropy, so the loss counts the chosen positions only.
+/// Every random number comes from `gen`. Throws std::invalid_argument unless mask_prob is
+/// in [0, 1], vocab_size is at least 1 and mask_id is in [0, vocab_size);
+/// std::out_of_range for an id outside [0, vocab_size).
+MlmExample mlm_masking(std::span<const int> ids, std::span<const int> special_ids, float mask_prob, int mask_id,
+                       int vocab_size, dl::Generator& gen);
+
 }  // namespace ex
