@@ -83,7 +83,8 @@ Tensor TransformerEncoderLayer::forward(const Tensor& x, const AttentionMask& ma
   auto drop = [&](const Tensor& t) { return dl::dropout(t, p, p > 0.0f, *gen_); };
   auto attention = [&](const Tensor& h) { return drop(self_attn(h, mask)); };
   auto feed_forward = [&](const Tensor& h) {
-    return drop(linear2(drop(gelu(linear1(h), options.activation))));
+    const Tensor a = gelu(linear1(h), options.activation);
+    return drop(linear2(options.activation_dropout ? drop(a) : a));
   };
   if (options.norm_first) {
     const Tensor h = x + attention(norm1(x));

@@ -713,31 +713,10 @@ def table_gensim(res: Results, run: str, compare: str | None = None) -> str:
 
 # Chapter 04's small BERT: the masked-LM loss against the unigram baseline, what it cost,
 # and its predictions at the blanks (and on the seed's sentence, which has none).
-BERT_BASE_PARAMETERS = 109_482_240  # counted from bert-base-uncased's config.json in the lesson
-BERT_BASE_STEP_TOKENS = 256 * 512  # one step of BERT's pretraining at full length
-BERT_BASE_STEP_FLOPS = BERT_BASE_STEP_TOKENS * (6 * BERT_BASE_PARAMETERS + 12 * 12 * 512 * 768)  # + attention
-
-
 def _code(text: str) -> str:
     """`text` as inline code that survives a Markdown table cell."""
     text = str(text).replace("|", "\\|")
     return f"`` {text} ``" if "`" in text else f"`{text}`"
-
-
-def _sci(x: float) -> str:
-    """1.23e13 as MathJax, $1.2 \\cdot 10^{13}$."""
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return f"${mantissa} \\cdot 10^{{{int(exponent)}}}$"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.1f} minutes"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} hours"
-    return f"{seconds / 86400:.1f} days"
 
 
 def table_bert_summary(res: Results, run: str, compare: str | None = None) -> str | None:
@@ -765,13 +744,8 @@ def table_bert_summary(res: Results, run: str, compare: str | None = None) -> st
     seconds = s.get("train_seconds")
     if seconds:
         rows.append(f"| training time | {seconds:.1f} s |")
-    if seconds and "tokens_seen" in s and "parameters" in s:
-        flops = 6 * s["parameters"] * s["tokens_seen"]
-        rate = flops / seconds
-        rows.append(f"| training compute, $6N$ per token | {_sci(flops)} FLOPs, {rate / 1e9:,.1f} GFLOP/s "
-                    f"({s['tokens_seen'] / seconds:,.0f} tokens/s) |")
-        rows.append(f"| one bert-base step ({BERT_BASE_STEP_TOKENS:,} tokens, {_sci(BERT_BASE_STEP_FLOPS)} FLOPs) "
-                    f"at that rate | about {_duration(BERT_BASE_STEP_FLOPS / rate)} |")
+    if seconds and "tokens_seen" in s:
+        rows.append(f"| training speed | {s['tokens_seen'] / seconds:,.0f} tokens/s |")
     settings = s.get("settings") or {}
     names = [("hidden", "width $E$ {}"), ("layers", "{} layers"), ("heads", "{} heads"),
              ("intermediate", "feed-forward width {}"), ("max_len", "length $T$ up to {}"), ("batch", "batch {}"),
@@ -783,14 +757,13 @@ def table_bert_summary(res: Results, run: str, compare: str | None = None) -> st
     shown = [label.format(value(settings[k])) for k, label in names if k in settings]
     if shown:
         rows.append("| settings | " + ", ".join(shown) + " |")
-    out = "\n" + "\n".join(rows) + "\n"
     data = s.get("data") or {}
+    if data.get("train_tokens") and data.get("train_texts"):
+        rows.append(f"| training text | {data['train_texts']:,} texts, {data['train_tokens']:,} tokens "
+                    f"(mean {data['train_tokens'] / data['train_texts']:.1f} tokens each, `[CLS]` and `[SEP]` "
+                    "included) |")
+    out = "\n" + "\n".join(rows) + "\n"
     text = "The losses are means over the masked positions of the held-out texts."
-    if seconds and "tokens_seen" in s and "parameters" in s:
-        text += (" The FLOPs apply the $6N$ rule of thumb of the section on bert-base to the whole parameter count; "
-                 "in a small model most of it is the tied embedding table, which costs no arithmetic where it is "
-                 "looked up and $6VE$ per position where it scores the vocabulary, so the rule is close when "
-                 "every position is scored and too high when only the masked ones are.")
     if "train_texts" in data and "heldout_texts" in data:
         text += (f" The model trained on {data['train_texts']:,} texts; {data['heldout_texts']:,} were held out "
                  "and never trained on.")

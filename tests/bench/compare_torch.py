@@ -46,6 +46,9 @@ ROWS = [
      "scaled dot-product attention, q k v (32, 4 heads, 128, 32): width 128 in 4 heads, forward + backward"),
     ("layer_norm_fwd_bwd", "bench_attention", "BM_LayerNormForwardBackward/32/128/128/real_time",
      "layer_norm over 128 features of (32, 128, 128), forward + backward"),
+    ("bert_step", "bench_bert", "BM_BertTrainStep/real_time",
+     "chapter 04 BERT (hidden 64, 2 layers, 2 heads, vocabulary 30522), 32 sequences x 64 tokens, 15% masked: "
+     "forward, masked-LM loss, backward, clip, AdamW"),
     ("mlp_step", "bench_mlp", "BM_MlpTrainStep/128/real_time",
      "chapter 01 MLP 784-256-128-10, batch 128: forward, loss, backward, Adam"),
     ("cnn_step", "bench_conv", "BM_CnnTrainStep/real_time",
@@ -217,6 +220,57 @@ def lstm_step():
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         carried[0] = (h.detach(), c.detach())
+    return step
+
+
+class Bert(nn.Module):
+    """Chapter 04's BERT as Hugging Face's BertForMaskedLM computes it (post-LN blocks, exact
+    GELU; dropout after the embeddings, on the attention weights and after each block's two
+    outputs, 0 in the default run), with the masked-LM head applied to the masked rows only,
+    as bench_bert.cpp."""
+    def __init__(self, vocab=30522, hidden=64, layers=2, heads=2, inner=256, positions=128, p=0.0):
+        super().__init__()
+        self.heads, self.p = heads, p
+        self.words, self.positions, self.types = nn.Embedding(vocab, hidden), nn.Embedding(positions, hidden), nn.Embedding(2, hidden)
+        self.norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.blocks = nn.ModuleList()
+        for _ in range(layers):
+            block = nn.ModuleDict({name: nn.Linear(hidden, hidden) for name in ("q", "k", "v", "o")})
+            block["ff1"], block["ff2"] = nn.Linear(hidden, inner), nn.Linear(inner, hidden)
+            block["norm1"], block["norm2"] = nn.LayerNorm(hidden, eps=1e-12), nn.LayerNorm(hidden, eps=1e-12)
+            self.blocks.append(block)
+        self.dense, self.head_norm = nn.Linear(hidden, hidden), nn.LayerNorm(hidden, eps=1e-12)
+        self.bias = nn.Parameter(torch.zeros(vocab))
+    def forward(self, ids, rows):
+        b, t = ids.shape
+        x = self.words(ids) + self.positions(torch.arange(t)) + self.types(torch.zeros_like(ids))
+        x = F.dropout(self.norm(x), self.p, self.training)
+        d = x.shape[-1] // self.heads
+        for blk in self.blocks:
+            q, k, v = (blk[n](x).view(b, t, self.heads, d).transpose(1, 2) for n in ("q", "k", "v"))
+            att = F.dropout(torch.softmax(q @ k.transpose(-2, -1) * d ** -0.5, dim=-1), self.p, self.training)
+            ctx = (att @ v).transpose(1, 2).reshape(b, t, -1)
+            x = blk["norm1"](x + F.dropout(blk["o"](ctx), self.p, self.training))
+            x = blk["norm2"](x + F.dropout(blk["ff2"](F.gelu(blk["ff1"](x))), self.p, self.training))
+        h = x.reshape(b * t, -1)[rows]
+        return self.head_norm(F.gelu(self.dense(h))) @ self.words.weight.T + self.bias
+
+
+def bert_step():
+    model, batch, steps = Bert(), 32, 64
+    ids = torch.randint(1000, 30522, (batch, steps))
+    rows = torch.arange(batch * steps)[torch.arange(batch * steps) % 7 == 3]
+    labels = ids.view(-1)[rows].clone()
+    ids.view(-1)[rows] = 103
+    decayed = [p for p in model.parameters() if p.dim() >= 2]
+    kept = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.01}, {"params": kept, "weight_decay": 0.0}],
+                            lr=3e-3, betas=(0.9, 0.98), eps=1e-6)
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(ids, rows), labels).backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
     return step
 
 

@@ -61,6 +61,8 @@ class MultiheadAttention : public Module {
 struct TransformerEncoderLayerOptions {
   int64_t dim_feedforward = 2048;                     ///< width of the feed-forward hidden layer
   float dropout = 0.1f;                               ///< after attention, after each feed-forward linear
+  /// Also drop between the GELU and linear2 (PyTorch's layer does; Hugging Face's BERT does not).
+  bool activation_dropout = true;
   GeluApproximate activation = GeluApproximate::none; ///< the feed-forward's GELU: exact or tanh
   float layer_norm_eps = 1e-5f;                       ///< BERT uses 1e-12
   bool norm_first = false;                            ///< false: post-LN (BERT), true: pre-LN (GPT-2)
@@ -73,8 +75,8 @@ struct TransformerEncoderLayerOptions {
 ///     pre-LN (norm_first):      x = x + drop(attn(norm1(x)));  x = x + drop(ff(norm2(x)))
 ///     ff(x) = linear2(drop(gelu(linear1(x))))
 ///
-/// (Hugging Face's BERT has no dropout between the GELU and linear2; with dropout 0 the
-/// two agree exactly.)  x: (B,T,E)  ->  (B,T,E)
+/// (Hugging Face's BERT has no dropout between the GELU and linear2: set
+/// `activation_dropout` false for it; in evaluation the two agree exactly.)  x: (B,T,E)  ->  (B,T,E)
 class TransformerEncoderLayer : public Layer {
  public:
   /// A block of width `d_model` with `nhead` heads.
