@@ -38,6 +38,15 @@ void BertConfig::validate() const {
   positive("intermediate_size", intermediate_size);
   positive("max_position_embeddings", max_position_embeddings);
   positive("type_vocab_size", type_vocab_size);
+  // A config.json is input: sizes whose product overflows, or a model larger than memory,
+  // are refused here, before anything is allocated.
+  const double e = static_cast<double>(hidden_size), layer_count = static_cast<double>(num_hidden_layers);
+  const double parameters =
+      static_cast<double>(vocab_size + max_position_embeddings + type_vocab_size) * e +
+      layer_count * (4 * e * e + 2 * e * static_cast<double>(intermediate_size)) + e * e;
+  if (parameters > kMaxParameters)
+    throw dl::Error("BertConfig: about " + number_text(parameters) + " parameters, more than this program loads (" +
+                    number_text(kMaxParameters) + ", 16 GB in float32); check the sizes");
   if (hidden_size % num_attention_heads != 0)
     throw dl::Error("BertConfig: hidden_size " + std::to_string(hidden_size) + " must split evenly into " +
                     std::to_string(num_attention_heads) + " heads");

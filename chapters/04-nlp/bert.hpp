@@ -32,7 +32,10 @@ struct BertConfig {
   float initializer_range = 0.02f;       ///< standard deviation of every weight at the start
   int pad_token_id = 0;                  ///< [PAD]
 
-  /// Throws dl::Error naming the field when a value is out of range.
+  /// The largest model `validate` accepts: 4e9 parameters, 16 GB in float32.
+  static constexpr double kMaxParameters = 4e9;
+  /// Throws dl::Error naming the field when a value is out of range, and when the sizes
+  /// make more than kMaxParameters parameters (or overflow).
   void validate() const;
   /// Hugging Face's config.json for BertForMaskedLM (architectures, model_type, every field above).
   nlohmann::json to_json() const;

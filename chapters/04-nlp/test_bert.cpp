@@ -143,6 +143,10 @@ TEST_CASE("BertConfig: config.json round trip and clear errors for a config it c
   CHECK_THROWS_WITH(ch04::BertConfig::from_json(bad, "config.json"), Catch::Contains("relu"));
   bad = j, bad["num_attention_heads"] = 3;
   CHECK_THROWS_WITH(ch04::BertConfig::from_json(bad, "config.json"), Catch::Contains("heads"));
+  bad = j, bad["vocab_size"] = 8989641361456897, bad["hidden_size"] = 4096;  // the product overflows int64
+  CHECK_THROWS_WITH(ch04::BertConfig::from_json(bad, "config.json"), Catch::Contains("parameters"));
+  bad = j, bad["intermediate_size"] = int64_t{1} << 40;
+  CHECK_THROWS_WITH(ch04::BertConfig::from_json(bad, "config.json"), Catch::Contains("parameters"));
   bad = j, bad["model_type"] = "gpt2";
   CHECK_THROWS_AS(ch04::BertConfig::from_json(bad, "config.json"), dl::FileError);
 }
