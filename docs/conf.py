@@ -39,7 +39,8 @@ source_suffix = {".md": "markdown"}
 root_doc = "index"
 # The staging folder links the whole chapters/ and common/ trees; only these
 # files are pages.
-include_patterns = ["index.md", "api.md", "glossary.md", "faq.md", "exercises.md", "performance.md", "chapters/*/lesson.md"]
+include_patterns = ["index.md", "api.md", "glossary.md", "faq.md", "exercises.md", "performance.md", "large-models.md",
+                    "chapters/*/lesson.md"]
 exclude_patterns = ["_generated/**"]
 
 # Broken references are errors (sphinx-build -W); nitpicky also catches
