@@ -102,6 +102,20 @@ def check_links(root: Path) -> None:
         ok(f"{checked} internal links on {len(pages)} pages resolve")
 
 
+def check_notes(root: Path) -> None:
+    """A missing measurement is announced once per page, not once per placeholder that needs it."""
+    repeated = []
+    for path in root.rglob("*.html"):
+        count = path.read_text(encoding="utf-8").count("Not measured yet")
+        if count > 1:
+            repeated.append(f"{path.relative_to(root)}: {count} 'Not measured yet' notes")
+    if repeated:
+        for r in repeated:
+            fail(r)
+    else:
+        ok("no page repeats its 'Not measured yet' note")
+
+
 # ----------------------------------------------------------------------------------
 # A local server
 
@@ -332,6 +346,7 @@ def main() -> int:
         print(f"no site in {root}: build it first (cmake --build build --target docs)")
         return 1
     check_links(root)
+    check_notes(root)
 
     if not args.chromium:
         print("chromium not found (Debian package chromium); browser checks skipped")
@@ -345,7 +360,8 @@ def main() -> int:
     browser = Browser(args.chromium, profile)
     try:
         browser.open_page()
-        for page in ["index.html"] + lessons + ["faq.html", "glossary.html", "api.html"]:
+        for page in ["index.html"] + lessons + ["faq.html", "glossary.html", "api.html", "performance.html",
+                                                "large-models.html", "exercises.html"]:
             if not (root / page).exists():
                 continue
             browser.navigate(base + page)
