@@ -290,6 +290,21 @@ MATH_STATE = """
 })()
 """
 
+# Display formulas wider than the text column (they would spill into the margin or
+# need a scroll bar): the rendered MathJax box against its container's width.
+WIDE_MATH = """
+(() => {
+  const wide = [];
+  for (const box of document.querySelectorAll('div.math')) {
+    const rendered = box.querySelector('.MathJax_CHTML, .mjx-chtml, .MathJax_Display') || box;
+    const column = box.parentElement.getBoundingClientRect().width;
+    const width = Math.max(rendered.scrollWidth, rendered.getBoundingClientRect().width);
+    if (column > 0 && width > column + 1) wide.push(box.textContent.trim().slice(0, 60) + ' (' + Math.round(width) + ' px in ' + Math.round(column) + ')');
+  }
+  return wide;
+})()
+"""
+
 SEARCH_RESULTS = """
 new Promise((resolve) => {
   const start = Date.now();
@@ -374,6 +389,12 @@ def main() -> int:
                     fail(f"{page}: {state['typeset']} of {state['math']} formulas typeset")
                 else:
                     ok(f"{page}: {state['typeset']} formulas typeset by MathJax")
+            if mathjax:
+                wide = browser.evaluate(WIDE_MATH) or []
+                for w in wide[:10]:
+                    fail(f"{page}: a display formula is wider than the text column: {w}")
+                if not wide and state["math"]:
+                    ok(f"{page}: every display formula fits the text column")
             if state["rawDollars"] or state["rawTex"]:
                 fail(f"{page}: raw TeX left in the text: {state['rawDollars']} '$$', {state['rawTex']}")
             if args.screenshots and page == "index.html":
