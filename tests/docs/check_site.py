@@ -103,12 +103,17 @@ def check_links(root: Path) -> None:
 
 
 def check_notes(root: Path) -> None:
-    """A missing measurement is announced once per page, not once per placeholder that needs it."""
+    """A missing measurement is announced once per page, not once per placeholder that needs
+    it: no page holds two 'Not measured yet' notes with the same text (notes about different
+    result files are fine)."""
     repeated = []
     for path in root.rglob("*.html"):
-        count = path.read_text(encoding="utf-8").count("Not measured yet")
-        if count > 1:
-            repeated.append(f"{path.relative_to(root)}: {count} 'Not measured yet' notes")
+        page = path.read_text(encoding="utf-8")
+        notes = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[m.end():m.end() + 400]))
+                 for m in re.finditer(r"Not measured yet</p>", page)]
+        for note in sorted(set(n for n in notes if notes.count(n) > 1)):
+            repeated.append(f"{path.relative_to(root)}: {notes.count(note)} identical 'Not measured yet' notes: "
+                            f"{note.strip()[:80]}")
     if repeated:
         for r in repeated:
             fail(r)
