@@ -211,6 +211,14 @@ dl::Tensor BertForMaskedLM::forward(std::span<const int> ids, std::span<const in
   return mlm_logits(dl::reshape(h, {batch * steps, config.hidden_size}));
 }
 
+// [logits-at]
+dl::Tensor BertForMaskedLM::logits_at(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch,
+                                      int64_t steps, std::span<const int> rows) {
+  const dl::Tensor h = dl::reshape(encode(ids, attention_mask, batch, steps), {batch * steps, config.hidden_size});
+  return mlm_logits(dl::embedding(h, rows, {static_cast<int64_t>(rows.size())}));
+}
+// [logits-at]
+
 void BertForMaskedLM::keep_attention(bool on) {
   for (auto& layer : layers) layer->self_attn.keep_attention = on;
 }
@@ -253,12 +261,11 @@ void BertForMaskedLM::load_hf_state_dict(const dl::NamedTensors& state) {
   }
   if (const auto it = given.find("cls.predictions.decoder.weight"); it != given.end()) {
     // Tied: the output layer is the word embeddings; a file that stores it must agree.
-    const dl::Tensor& words = it->second;
-    const dl::Tensor* embedding = nullptr;
-    for (const auto& [name, t] : ours)
-      if (name == "embeddings.word_embeddings.weight") embedding = &t;
-    if (embedding == nullptr || words.shape() != embedding->shape() ||
-        !std::equal(words.data(), words.data() + words.numel(), embedding->data()))
+    const dl::Tensor& decoder = it->second;
+    const dl::Tensor& words =
+        std::find_if(ours.begin(), ours.end(), [](const auto& e) { return e.first == "embeddings.word_embeddings.weight"; })
+            ->second;  // found above, or the loop would have thrown
+    if (decoder.shape() != words.shape() || !std::equal(decoder.data(), decoder.data() + decoder.numel(), words.data()))
       throw dl::Error("BERT checkpoint: cls.predictions.decoder.weight differs from the word embeddings (this "
                       "model ties them)");
     given.erase(it);
@@ -268,6 +275,23 @@ void BertForMaskedLM::load_hf_state_dict(const dl::NamedTensors& state) {
   if (!given.empty()) throw dl::Error("BERT checkpoint: unexpected tensor " + given.begin()->first);
   load_state_dict(ours);
 }
+
+namespace {
+std::vector<dl::Tensor> parameters_where(const BertForMaskedLM& model, bool matrices) {
+  std::vector<dl::Tensor> out;
+  for (const auto& [name, t] : model.named_parameters())
+    if ((t.dim() >= 2) == matrices) out.push_back(t);
+  return out;
+}
+}  // namespace
+
+BertAdamW::BertAdamW(const BertForMaskedLM& model, float lr, float weight_decay)
+    : decayed_(parameters_where(model, true), {.lr = lr, .beta2 = 0.98f, .eps = 1e-6f, .weight_decay = weight_decay}),
+      kept_(parameters_where(model, false), {.lr = lr, .beta2 = 0.98f, .eps = 1e-6f, .weight_decay = 0.0f}) {}
+
+void BertAdamW::set_lr(float lr) { decayed_.set_lr(lr), kept_.set_lr(lr); }
+void BertAdamW::zero_grad() { decayed_.zero_grad(), kept_.zero_grad(); }
+void BertAdamW::step() { decayed_.step(), kept_.step(); }
 
 // [mlm-mask]
 MaskedBatch mask_tokens(std::span<const int> ids, std::span<const int> never, float prob, int mask_id,

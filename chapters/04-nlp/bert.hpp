@@ -77,6 +77,12 @@ class BertForMaskedLM : public dl::nn::Module {
   dl::Tensor mlm_logits(const dl::Tensor& hidden);
   /// Both: logits at every position, as `BertForMaskedLM(...).logits`.  ->  (B*T, V)
   dl::Tensor forward(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch, int64_t steps);
+  /// Logits at the chosen positions only (`rows` index the B*T positions row-major): the
+  /// hidden states are gathered before the head, so the (B*T, V) logits of the positions
+  /// that carry no label are never formed. The backward scatters into the gathered rows.
+  /// ->  (rows.size(), V)
+  dl::Tensor logits_at(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch, int64_t steps,
+                       std::span<const int> rows);
   /// Keep each layer's attention probabilities of the next forward (for attention maps).
   void keep_attention(bool on);
   /// Layer l's attention probabilities (B,H,T,T) of the last forward with `keep_attention(true)`.
@@ -98,6 +104,20 @@ class BertForMaskedLM : public dl::nn::Module {
   dl::nn::Linear transform_dense;     ///< cls.predictions.transform.dense (E, E)
   dl::nn::LayerNorm transform_norm;   ///< cls.predictions.transform.LayerNorm
   dl::Tensor decoder_bias;            ///< cls.predictions.bias (V)
+};
+
+/// AdamW as BERT and RoBERTa train: weight decay on the matrices (embeddings included) but
+/// not on biases and LayerNorm's scales and shifts; beta2 0.98 and eps 1e-6 (RoBERTa's,
+/// steadier at a high learning rate).
+class BertAdamW {
+ public:
+  BertAdamW(const BertForMaskedLM& model, float lr, float weight_decay);
+  void set_lr(float lr);
+  void zero_grad();
+  void step();
+
+ private:
+  dl::optim::AdamW decayed_, kept_;
 };
 
 /// Hugging Face's name of one of our parameters ("encoder.layer.0.self_attn.query.weight"

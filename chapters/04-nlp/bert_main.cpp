@@ -158,13 +158,9 @@ Targets targets_of(const std::vector<int>& labels) {
   return t;
 }
 
-// The masked-LM loss over the chosen rows only: gathering them before the head saves the
-// (B*T, V) logits of the positions that do not count (85% of them).
-dl::Tensor mlm_loss(ch04::BertForMaskedLM& model, const Padded& input, const Targets& targets) {
-  const dl::Tensor hidden = model.encode(input.ids, input.mask, input.batch, input.steps);
-  const dl::Tensor flat = dl::reshape(hidden, {input.batch * input.steps, model.config.hidden_size});
-  const dl::Tensor rows = dl::embedding(flat, targets.rows, {static_cast<int64_t>(targets.rows.size())});
-  return dl::cross_entropy(model.mlm_logits(rows), targets.labels);
+// The logits at the chosen rows only (85% of the positions carry no label).
+dl::Tensor logits_at_targets(ch04::BertForMaskedLM& model, const Padded& in, const Targets& targets) {
+  return model.logits_at(in.ids, in.mask, in.batch, in.steps, targets.rows);
 }
 
 // The held-out set: texts with their masking drawn once, so every evaluation scores the same tokens.
@@ -186,10 +182,7 @@ Score evaluate(ch04::BertForMaskedLM& model, const HeldOut& held) {
   for (size_t i = 0; i < held.batches.size(); ++i) {
     const Targets& t = held.targets[i];
     if (t.rows.empty()) continue;
-    const Padded& in = held.batches[i];
-    const dl::Tensor hidden = dl::reshape(model.encode(in.ids, in.mask, in.batch, in.steps),
-                                          {in.batch * in.steps, model.config.hidden_size});
-    const dl::Tensor logits = model.mlm_logits(dl::embedding(hidden, t.rows, {static_cast<int64_t>(t.rows.size())}));
+    const dl::Tensor logits = logits_at_targets(model, held.batches[i], t);
     nll += static_cast<double>(dl::cross_entropy(logits, t.labels).item()) * static_cast<double>(t.rows.size());
     const std::vector<int> best = dl::argmax(logits);
     for (size_t r = 0; r < best.size(); ++r) right += best[r] == t.labels[r];
@@ -390,12 +383,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   std::printf("model: %lld parameters (%lld of them the word embeddings, shared with the output layer)\n",
               static_cast<long long>(model.num_parameters()),
               static_cast<long long>(model.embeddings.word_embeddings.weight.numel()));
-  // AdamW decays the matrices (embeddings included) but not the biases and LayerNorm's scales
-  // and shifts, as BERT; beta2 0.98 and eps 1e-6 as RoBERTa, steadier at a high learning rate.
-  std::vector<dl::Tensor> decayed, kept;
-  for (const auto& [name, t] : model.named_parameters()) (t.dim() >= 2 ? decayed : kept).push_back(t);
-  dl::optim::AdamW opt_decayed(decayed, {.lr = o.lr, .beta1 = 0.9f, .beta2 = 0.98f, .eps = 1e-6f, .weight_decay = o.weight_decay});
-  dl::optim::AdamW opt_kept(kept, {.lr = o.lr, .beta1 = 0.9f, .beta2 = 0.98f, .eps = 1e-6f, .weight_decay = 0.0f});
+  ch04::BertAdamW optimizer(model, o.lr, o.weight_decay);
   const std::vector<dl::Tensor> params = model.parameters();
 
   dl::app::MetricsWriter metrics(out_dir + "/metrics.jsonl");
@@ -413,7 +401,7 @@ int run_train(const dl::app::Program& program, Options& o) {
     // [train-step]
     const float lr = o.lr * (step <= o.warmup ? static_cast<float>(step) / static_cast<float>(o.warmup)
                                               : static_cast<float>(o.steps - step + 1) / static_cast<float>(o.steps - o.warmup + 1));
-    opt_decayed.set_lr(lr), opt_kept.set_lr(lr);
+    optimizer.set_lr(lr);
     std::vector<std::vector<int>> sequences(static_cast<size_t>(o.batch));
     for (auto& sequence : sequences) sequence = pack(train, order, next, o.max_len, gen);
     std::vector<const std::vector<int>*> texts;
@@ -422,11 +410,11 @@ int run_train(const dl::app::Program& program, Options& o) {
     const ch04::MaskedBatch m = ch04::mask_tokens(in.ids, specials, o.mask_prob, mask_id, o.config.vocab_size, gen);
     in.ids = m.ids;
     const Targets targets = targets_of(m.labels);
-    opt_decayed.zero_grad(), opt_kept.zero_grad();
-    const dl::Tensor loss = mlm_loss(model, in, targets);
+    optimizer.zero_grad();
+    const dl::Tensor loss = dl::cross_entropy(logits_at_targets(model, in, targets), targets.labels);
     loss.backward();
     dl::optim::clip_grad_norm(params, o.clip);
-    opt_decayed.step(), opt_kept.step();
+    optimizer.step();
     // [train-step]
     for (int v : in.mask) tokens_seen += v;
     loss_sum += loss.item(), ++loss_count;

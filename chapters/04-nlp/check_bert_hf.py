@@ -7,9 +7,8 @@ Trains a small BERT with the bert program on a made-up WordNet, then:
    exactly BertForMaskedLM's parameter names (the tied decoder weight left out, as
    save_pretrained does) and the shapes the config implies, vocab.txt with vocab_size
    lines, tokenizer_config.json naming BertTokenizer;
-2. reads model.safetensors with its own parser (the format is an 8-byte little-endian
-   header length, a JSON header, raw little-endian data) and runs BERT written here from the
-   published architecture (Devlin et al. 2019; Hugging Face's modeling_bert.py): summed
+2. reads model.safetensors with the parity tests' parser (tests/parity/check_parity.py)
+   and runs BERT written here from the published architecture (Devlin et al. 2019; Hugging Face's modeling_bert.py): summed
    word, position and token-type embeddings, LayerNorm; per layer self-attention,
    dense, residual and LayerNorm, then GELU feed-forward, residual and LayerNorm; the
    masked-LM head dense, GELU, LayerNorm and the tied word embeddings plus a bias;
@@ -38,6 +37,10 @@ except ImportError as error:
     print(f"skipped: PyTorch is not installed ({error}); ./book deps --optional installs python3-torch")
     sys.exit(77)
 
+# The safetensors reader of the parity tests (it needs PyTorch too, imported above).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "parity"))
+import check_parity  # noqa: E402
+
 TOLERANCE = 1e-4
 TEXT = "a [MASK] animal that [MASK] at the [MASK]"
 GLOSSES = ["a domestic animal that barks at strangers", "a body of water that flows to the sea",
@@ -60,20 +63,8 @@ def write_wordnet(folder):
 
 
 def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if info["dtype"] != "F32":
-            raise ValueError(f"{name}: dtype {info['dtype']}, expected F32")
-        start, end = info["data_offsets"]
-        raw = bytearray(data[8 + n + start:8 + n + end])
-        tensors[name] = torch.frombuffer(raw, dtype=torch.float32).reshape(info["shape"]).clone()
-    return tensors
+    """name -> float32 torch tensor, through the parity tests' reader."""
+    return {name: torch.from_numpy(array) for name, array in check_parity.read_safetensors(path)[0].items()}
 
 
 def write_safetensors(path, tensors):

@@ -23,8 +23,7 @@ ch04::BertConfig tiny_config(int64_t vocab = 12) {
 // The masked-LM loss of the chosen rows, as the program computes it.
 dl::Tensor loss_of(ch04::BertForMaskedLM& model, const std::vector<int>& ids, const std::vector<int>& mask,
                    int64_t batch, int64_t steps, const std::vector<int>& rows, const std::vector<int>& labels) {
-  const dl::Tensor h = dl::reshape(model.encode(ids, mask, batch, steps), {batch * steps, model.config.hidden_size});
-  return dl::cross_entropy(model.mlm_logits(dl::embedding(h, rows, {static_cast<int64_t>(rows.size())})), labels);
+  return dl::cross_entropy(model.logits_at(ids, mask, batch, steps, rows), labels);
 }
 
 test::ProgramResult run_bert(const std::string& args) { return test::run_program(BERT_PROGRAM, args); }
