@@ -16,7 +16,7 @@ std::string entry_text(const dl::data::TextEntry& entry) {
 }
 
 // [corpus]
-Corpus load_corpus(const std::string& dir, CorpusKind kind, uint64_t seed, int64_t min_count) {
+EntrySplit split_corpus(const std::string& dir, CorpusKind kind, uint64_t seed) {
   std::vector<dl::data::TextEntry> entries;
   const std::vector<std::string> files =
       kind == CorpusKind::poems ? std::vector<std::string>{"tang300", "song100"}
@@ -25,11 +25,16 @@ Corpus load_corpus(const std::string& dir, CorpusKind kind, uint64_t seed, int64
     for (dl::data::TextEntry& e : dl::data::read_fortunes(dir + "/" + name)) entries.push_back(std::move(e));
 
   // Whole entries go to one side, so no poem is half in training and half in validation.
-  std::vector<dl::data::TextEntry> train, validation;
-  dl::data::split_entries(entries, 0.05, seed, train, validation);
-  if (train.empty() || validation.empty())
+  EntrySplit split;
+  dl::data::split_entries(entries, 0.05, seed, split.train, split.validation);
+  if (split.train.empty() || split.validation.empty())
     throw dl::Error("corpus in " + dir + ": " + std::to_string(entries.size()) +
                     " entries are too few to hold 5% out for validation (at least 10 are needed)");
+  return split;
+}
+
+Corpus load_corpus(const std::string& dir, CorpusKind kind, uint64_t seed, int64_t min_count) {
+  const auto [train, validation] = split_corpus(dir, kind, seed);
   const auto stream = [](const std::vector<dl::data::TextEntry>& part) {
     std::string text;
     for (const auto& e : part) text += entry_text(e);

@@ -30,6 +30,13 @@ struct Corpus {
 /// line holding '%' (the fortune files' own separator), so a sampled poem knows where to end.
 std::string entry_text(const dl::data::TextEntry& entry);
 
+/// The entries of the fortune files of `kind` in `dir`, split 95/5 by entry with `seed`
+/// (whole entries to one side). Throws dl::FileError for missing, empty or invalid files.
+struct EntrySplit {
+  std::vector<dl::data::TextEntry> train, validation;
+};
+EntrySplit split_corpus(const std::string& dir, CorpusKind kind, uint64_t seed);
+
 /// Reads the fortune files of `kind` from `dir`, splits them 95/5 by entry with `seed`,
 /// and encodes both parts with a vocabulary of the characters seen at least `min_count`
 /// times in training. Throws dl::FileError for missing, empty or invalid files.

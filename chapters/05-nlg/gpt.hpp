@@ -29,3 +29,48 @@ void save_pretrained(const std::string& dir, const dl::nn::GPT& model, const dl:
 Pretrained load_pretrained(const std::string& dir);
 
 }  // namespace ch05
+
+#include <span>
+#include <vector>
+
+#include <dl/optim.hpp>
+
+namespace ch05 {
+
+/// `batch` windows of `steps` + 1 tokens from random places of `stream`: inputs are the
+/// first `steps` tokens of each, targets the same shifted by one. B*T row-major each.
+void random_windows(std::span<const int> stream, int64_t batch, int64_t steps, dl::Generator& gen,
+                    std::vector<int>& inputs, std::vector<int>& targets);
+
+/// Mean nats per token of `model` predicting `stream` (evaluation mode). Windows of the
+/// model's context slide by half of it, and each token after the first window is scored
+/// in the window's second half, so every scored token sees at least context/2 tokens
+/// before it (the first window scores all of its own).
+double evaluate(dl::nn::GPT& model, std::span<const int> stream, int64_t batch = 16);
+
+/// AdamW as GPT-2 is usually trained: weight decay on the weight matrices and embeddings,
+/// none on biases and LayerNorm's parameters; betas (0.9, 0.95).
+class GptAdamW {
+ public:
+  GptAdamW(const dl::nn::GPT& model, float lr, float weight_decay);
+  void set_lr(float lr);
+  void zero_grad();
+  void step();
+
+ private:
+  dl::optim::AdamW decayed_, kept_;
+};
+
+/// A couplet from a poem: a line x that closes with a comma and the line y that follows it
+/// (closing with 。！？ or ；): "白日依山尽，" -> "黄河入海流。"
+struct Couplet {
+  std::u32string x, y;
+};
+
+/// Every couplet of the poems among `entries` (those with a title and an author).
+std::vector<Couplet> couplets_of(const std::vector<dl::data::TextEntry>& entries);
+
+/// True for the marks that close a sentence in a poem: 。！？；
+bool closes_sentence(char32_t c);
+
+}  // namespace ch05

@@ -18,12 +18,13 @@
 
 namespace dl::decode {
 
-/// The index of the largest score; the first one on ties. Throws dl::Error when empty.
+/// The index of the largest score; the first one on ties. Throws dl::Error when empty or
+/// when a score is NaN.
 int greedy(std::span<const float> logits);
 
 /// softmax(logits) into `probs` (same length), computed stably (the largest score
 /// subtracted first); scores of -infinity get probability 0. Throws dl::Error when every
-/// score is -infinity or NaN, or the sizes differ.
+/// score is -infinity (or there are none), when a score is NaN or +infinity, or the sizes differ.
 void softmax(std::span<const float> logits, std::span<float> probs);
 
 /// Divides every score by `temperature` (> 0): below 1 sharpens the distribution, above 1
@@ -69,7 +70,9 @@ struct SamplingOptions {
   int64_t top_k = 50;               ///< for Strategy::top_k
   float top_p = 0.9f;               ///< for Strategy::top_p
   float repetition_penalty = 1.0f;  ///< 1: none
-  /// Throws dl::Error naming the setting when one is out of range.
+  /// Throws dl::Error naming the setting when one is out of range: temperature positive
+  /// and finite (unless greedy), top_k >= 1 (for top_k), top_p in (0, 1] (for top_p),
+  /// repetition_penalty positive and finite. Settings the strategy does not use are not checked.
   void validate() const;
 };
 
@@ -98,7 +101,10 @@ using NextLogProbs = std::function<std::vector<std::vector<float>>(const std::ve
 
 /// Beam search from one empty beam for `max_new_tokens` steps (or until every beam has
 /// finished with `stop_id`); returns the best beam by total log-probability. With width 1
-/// it is greedy decoding. Throws dl::Error for width < 1.
+/// it is greedy decoding. `next` is asked only about the beams that have not finished.
+/// No length normalisation: a short finished beam can beat longer ones.
+/// Throws dl::Error for width < 1 or max_new_tokens < 0, or when
+/// `next` returns a different number of rows than it was given beams.
 Beam beam_search(const NextLogProbs& next, int64_t width, int64_t max_new_tokens, int stop_id = -1);
 
 /// distinct-n (Li et al., 2016): the number of distinct n-grams of `ids` divided by the

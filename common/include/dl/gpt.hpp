@@ -33,6 +33,7 @@
 
 #include "dl/decode.hpp"
 #include "dl/io.hpp"
+#include "dl/rnn.hpp"
 #include "dl/transformer.hpp"
 
 namespace dl::nn {
