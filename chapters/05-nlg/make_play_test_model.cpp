@@ -12,8 +12,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    // A few characters of a poem, the new line and the end mark '%' of the corpus's entries.
-    const auto vocab = dl::data::CharVocab(U"床前明月光，疑是地上霜。举头望明月，低头思故乡。\n%");
+    // A few characters of a poem and the new line; no end mark '%', so that every request
+    // writes the tokens it asks for (or fills the context).
+    const auto vocab = dl::data::CharVocab(U"床前明月光，疑是地上霜。举头望明月，低头思故乡。\n");
     dl::nn::GPTConfig config;
     config.vocab_size = vocab.size();
     config.n_positions = 64;  // short, so that a long request meets the end of the context

@@ -8,6 +8,8 @@
 
 #include <dl/utf8.hpp>
 
+#include "charlm.hpp"
+
 namespace ch05::play {
 
 namespace {
@@ -177,19 +179,16 @@ int stop_id(const dl::data::CharVocab& vocab) {
 
 std::vector<int> encode_prime(const dl::data::CharVocab& vocab, const std::string& prime,
                               std::vector<std::string>& unknown) {
-  std::u32string text;
-  try {
-    text = dl::decode_utf8(prime, "prime");
-  } catch (const dl::Error&) {
-    throw BadRequest("prime is not valid UTF-8 text (send the characters encoded as UTF-8)");
-  }
+  std::vector<char32_t> missing;
   std::vector<int> ids;
-  std::set<char32_t> seen;
-  for (char32_t c : text) {
-    const int id = vocab.id(c);
-    if (id == dl::data::CharVocab::kUnknown && seen.insert(c).second) unknown.push_back(dl::encode_utf8({&c, 1}));
-    ids.push_back(id);
+  try {
+    ids = ch03::encode_prime(vocab, prime, missing);
+  } catch (const dl::Error& e) {
+    throw BadRequest(e.what());
   }
+  std::set<char32_t> seen;
+  for (char32_t c : missing)
+    if (seen.insert(c).second) unknown.push_back(dl::encode_utf8({&c, 1}));
   return ids;
 }
 

@@ -76,9 +76,9 @@ Request parse_request(const Params& params, int64_t vocab_size, const Limits& li
 /// separates the corpus's entries (as in chapter 03), or -1 when the vocabulary has none.
 int stop_id(const dl::data::CharVocab& vocab);
 
-/// The prime's ids. Characters outside the vocabulary become <unk> (id 0), as in chapter 03's
-/// `--prime`, and are listed in `unknown`, each once, as UTF-8. The prime must be valid UTF-8
-/// (parse_request checked it); throws BadRequest otherwise.
+/// The prime's ids by chapter 03's `encode_prime`: characters outside the vocabulary become
+/// <unk> (id 0) and are listed in `unknown`, each once, as UTF-8. Throws BadRequest for an
+/// empty prime or invalid UTF-8 (which parse_request has already refused).
 std::vector<int> encode_prime(const dl::data::CharVocab& vocab, const std::string& prime,
                               std::vector<std::string>& unknown);
 

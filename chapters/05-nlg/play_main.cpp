@@ -81,28 +81,24 @@ struct Playground {
   dl::Generator seeds;  // draws the seed of a request that gives none
 };
 
-// The model's probability of each of `generated` after `prompt` and the tokens before it, as
-// `generate` reports them (softmax of the raw scores), for beam search, which returns ids only.
-// Each token is read with the longest context that fits the model, at most n_positions tokens.
+// The model's probability of each token of `generated` as `generate` reports them (softmax of
+// the raw scores), for beam search, which returns ids only: one pass over the prompt, cropped as
+// beam_generate crops it (its last n_positions - 1 tokens), and the generated tokens, which fit.
 std::vector<float> probabilities_of(dl::nn::GPT& model, const std::vector<int>& prompt, const std::vector<int>& generated) {
-  dl::no_grad guard;
-  std::vector<int> text = prompt;
-  text.insert(text.end(), generated.begin(), generated.end());
+  if (generated.empty()) return {};
   const size_t context = static_cast<size_t>(model.config.n_positions);
   const size_t vocab = static_cast<size_t>(model.config.vocab_size);
-  std::vector<float> probs;
-  std::vector<float> row(vocab);
-  for (size_t target = prompt.size(); target < text.size();) {
-    // Inputs text[start, start + length) predict the tokens at start + 1 .. start + length.
-    const size_t start = target > context ? target - context : 0;
-    const size_t length = std::min(context, text.size() - 1 - start);
-    const dl::Tensor logits = model.forward(std::span<const int>(text).subspan(start, length), 1,
-                                            static_cast<int64_t>(length));  // (length, V)
-    for (; target <= start + length; ++target) {
-      const float* z = logits.data() + (target - start - 1) * vocab;
-      dl::decode::softmax(std::span<const float>(z, vocab), row);
-      probs.push_back(row[static_cast<size_t>(text[target])]);
-    }
+  std::vector<int> text(prompt.size() >= context ? prompt.end() - static_cast<std::ptrdiff_t>(context - 1) : prompt.begin(),
+                        prompt.end());
+  const size_t first = text.size();  // the row of the scores that predict generated[0], plus 1
+  text.insert(text.end(), generated.begin(), generated.end());
+  const int64_t steps = static_cast<int64_t>(text.size()) - 1;  // the last token predicts nothing we need
+  dl::no_grad guard;
+  const dl::Tensor logits = model.forward(std::span<const int>(text).first(static_cast<size_t>(steps)), 1, steps);
+  std::vector<float> probs, row(vocab);
+  for (size_t i = 0; i < generated.size(); ++i) {
+    dl::decode::softmax(std::span<const float>(logits.data() + (first - 1 + i) * vocab, vocab), row);  // (steps, V)
+    probs.push_back(row[static_cast<size_t>(generated[i])]);
   }
   return probs;
 }
@@ -130,16 +126,19 @@ void generate_events(Playground& pg, const ch05::play::Request& r, httplib::Data
   const auto token_event = [&](int id, float probability) {
     return Json{{"text", vocab.decode({id})}, {"probability", dl::app::json_float(probability)}, {"id", id}};
   };
+  // The end mark that closes a poem ends the text; it is not shown.
   if (r.method == Method::beam) {
     ids = dl::nn::beam_generate(model, prompt, r.beam_width, r.options.max_new_tokens, pg.stop_id);
     const std::vector<float> probs = probabilities_of(model, prompt, ids);
-    for (size_t i = 0; i < ids.size() && !client_gone; ++i) client_gone = !send(token_event(ids[i], probs[i]));
+    for (size_t i = 0; i < ids.size() && ids[i] != pg.stop_id && !client_gone; ++i)
+      client_gone = !send(token_event(ids[i], probs[i]));
   } else {
     dl::Generator gen(seed);
     dl::nn::GenerateOptions options = r.options;
     options.stop_id = pg.stop_id;
     dl::nn::generate(model, prompt, options, gen, [&](const dl::nn::GeneratedToken& t) {
       ids.push_back(t.id);
+      if (t.id == pg.stop_id) return false;
       if (!send(token_event(t.id, t.probability))) return !(client_gone = true);
       if (pg.delay.count() > 0) std::this_thread::sleep_for(pg.delay);
       if (timer.seconds() > kSecondsPerRequest) return !(out_of_time = true);
@@ -147,16 +146,17 @@ void generate_events(Playground& pg, const ch05::play::Request& r, httplib::Data
     });
   }
   if (client_gone) return;  // the page was closed or stopped: nobody to tell
+  const bool ended = !ids.empty() && ids.back() == pg.stop_id;
   std::string stopped;
   if (out_of_time)
     stopped = "stopped after the time limit of " + std::to_string(static_cast<int>(kSecondsPerRequest)) + " s";
-  else if (!ids.empty() && ids.back() == pg.stop_id)
-    stopped = "the model ended the poem";
+  else if (ended)
+    stopped = "the model ended the poem (its end mark '%')";
   else if (static_cast<int64_t>(ids.size()) >= r.options.max_new_tokens)
     stopped = "reached the length asked for";
   else
     stopped = "the model's context is full (" + std::to_string(model.config.n_positions) + " tokens)";
-  send({{"done", true}, {"tokens", ids.size()}, {"seconds", timer.seconds()}, {"stopped", stopped}});
+  send({{"done", true}, {"tokens", ids.size() - (ended ? 1 : 0)}, {"seconds", timer.seconds()}, {"stopped", stopped}});
 }
 
 void handle_generate(Playground& pg, const httplib::Request& req, httplib::Response& res) {

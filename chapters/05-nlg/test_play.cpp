@@ -107,14 +107,14 @@ TEST_CASE("play: an unknown strategy is refused with the choices", "[ch05][play]
                Catch::Contains("unknown strategy") && Catch::Contains("greedy, sample, top-k, top-p or beam"));
 }
 
-TEST_CASE("play: a temperature outside (0, 5] or not a number is refused", "[ch05][play][errors]") {
+TEST_CASE("play: a temperature not above 0 and at most 5 or not a number is refused", "[ch05][play][errors]") {
   for (const std::string bad : {"0", "-1", "5.01", "1e9", "1e999"})
     CHECK_THAT(refusal(with({{"temperature", bad}})), Catch::Contains("temperature must be"));
   for (const std::string bad : {"", "nan", "inf", "-inf", "1,5", " 1", "1 ", "0x1p0", "+1", "warm"})
     CHECK_THAT(refusal(with({{"temperature", bad}})), Catch::Contains("temperature must be a number"));
 }
 
-TEST_CASE("play: top_k outside [1, vocabulary size] or not a whole number is refused", "[ch05][play][errors]") {
+TEST_CASE("play: top_k below 1 or above the vocabulary size or not a whole number is refused", "[ch05][play][errors]") {
   for (const std::string bad : {"0", "-3", "31"})
     CHECK_THAT(refusal(with({{"top_k", bad}})), Catch::Contains("top_k must be between 1 and 30"));
   CHECK_THAT(refusal(with({{"top_k", "99999999999999999999"}})), Catch::Contains("top_k is far too large"));
@@ -122,13 +122,13 @@ TEST_CASE("play: top_k outside [1, vocabulary size] or not a whole number is ref
     CHECK_THAT(refusal(with({{"top_k", bad}})), Catch::Contains("top_k must be a whole number"));
 }
 
-TEST_CASE("play: top_p outside (0, 1] is refused", "[ch05][play][errors]") {
+TEST_CASE("play: top_p not above 0 and at most 1 is refused", "[ch05][play][errors]") {
   for (const std::string bad : {"0", "-0.5", "1.0001", "2"})
     CHECK_THAT(refusal(with({{"top_p", bad}})), Catch::Contains("top_p must be greater than 0 and at most 1"));
   CHECK_THAT(refusal(with({{"top_p", "nan"}})), Catch::Contains("top_p must be a number"));
 }
 
-TEST_CASE("play: max_new_tokens outside [1, 500] is refused", "[ch05][play][errors]") {
+TEST_CASE("play: max_new_tokens below 1 or above 500 is refused", "[ch05][play][errors]") {
   for (const std::string bad : {"0", "-1", "501", "100000"})
     CHECK_THAT(refusal(with({{"max_new_tokens", bad}})), Catch::Contains("max_new_tokens must be between 1 and 500"));
   CHECK_THAT(refusal(with({{"max_new_tokens", "12.5"}})), Catch::Contains("max_new_tokens must be a whole number"));
@@ -149,7 +149,7 @@ TEST_CASE("play: beam search takes 1 to 8 beams and at most 100 tokens", "[ch05]
   CHECK(r.options.max_new_tokens == 100);
 }
 
-TEST_CASE("play: a seed outside [0, 2^53] is refused", "[ch05][play][errors]") {
+TEST_CASE("play: a seed below 0 or above 2^53 is refused", "[ch05][play][errors]") {
   for (const std::string bad : {"-1", "9007199254740993"}) CHECK_THAT(refusal(with({{"seed", bad}})), Catch::Contains("seed must be between 0 and"));
   CHECK_THAT(refusal(with({{"seed", "1.5"}})), Catch::Contains("seed must be a whole number"));
 }
