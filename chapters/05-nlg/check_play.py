@@ -227,10 +227,14 @@ def check_http(server: Server) -> None:
         events = generate(server, prime="月", strategy=strategy, max_new_tokens=5, seed=1, **extra)
         check(len(tokens_of(events)) == 5, f"{strategy} {extra} writes 5 tokens", f"{strategy}: {events}")
 
-    long = generate(server, prime="月", strategy="greedy", max_new_tokens=500)
-    check(len(tokens_of(long)) < context and "context" in long[-1]["stopped"],
-          f"500 tokens asked of a context of {context}: stops when it is full ({len(tokens_of(long))} tokens)",
+    long = generate(server, prime="月", strategy="sample", max_new_tokens=500, seed=2)
+    check(len(tokens_of(long)) == 500 == long[-1]["tokens"] and long[-1]["slides"] >= 500 // context,
+          f"500 tokens with a context of {context}: the context slides {long[-1]['slides']} times",
           f"a long request: {len(tokens_of(long))} tokens, {long[-1]}")
+    beam = generate(server, prime="月" * 60, strategy="beam", beam_width=2, max_new_tokens=10)
+    check(len(tokens_of(beam)) == context - 60 and "context" in beam[-1]["stopped"],
+          f"beam search stops at the end of the context ({len(tokens_of(beam))} tokens after 60)",
+          f"beam search near the end of the context: {beam[-1]}")
     odd = generate(server, prime="月Ω月", max_new_tokens=1)
     check(odd[0].get("unknown") == ["Ω"] and odd[0].get("prime_tokens") == 3,
           "a prime character outside the vocabulary is read as <unk> and reported", f"start event: {odd[0]}")

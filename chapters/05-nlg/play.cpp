@@ -119,6 +119,7 @@ Request parse_request(const Params& params, int64_t vocab_size, const Limits& li
   if (static_cast<int64_t>(characters.size()) > limits.max_prime_chars)
     throw BadRequest(too_long + ", not " + std::to_string(characters.size()));
   r.prime = *prime;
+  r.prime_chars = static_cast<int64_t>(characters.size());
 
   if (const std::string* s = get("strategy")) {
     const auto m = std::find_if(std::begin(kMethods), std::end(kMethods), [&](const MethodName& m) { return *s == m.name; });
@@ -170,6 +171,24 @@ Request parse_request(const Params& params, int64_t vocab_size, const Limits& li
   if (const std::string* s = get("seed"))
     r.seed = static_cast<uint64_t>(integer_in("seed", *s, 0, static_cast<int64_t>(kMaxSeed)));
   return r;
+}
+
+int64_t beam_positions(int64_t width, int64_t prime_tokens, int64_t new_tokens, int64_t context) {
+  const int64_t p = std::min(prime_tokens, context - 1);
+  const int64_t n = std::min(new_tokens, context - p);
+  return width * (n * p + n * (n - 1) / 2);  // steps s = 0 .. n-1 read p + s positions each
+}
+
+void check_beam_work(const Request& r, int64_t context, const Limits& limits) {
+  if (r.method != Method::beam) return;
+  const int64_t positions = beam_positions(r.beam_width, r.prime_chars, r.options.max_new_tokens, context);
+  if (positions > limits.max_beam_positions)
+    throw BadRequest("beam search of " + std::to_string(r.beam_width) + " beams for " +
+                     std::to_string(r.options.max_new_tokens) + " tokens after a prime of " +
+                     std::to_string(r.prime_chars) + " characters would read " + std::to_string(positions) +
+                     " positions, more than the " + std::to_string(limits.max_beam_positions) +
+                     " allowed (it reads every beam's text again at each step): use fewer beams, fewer tokens or a "
+                     "shorter prime");
 }
 
 int stop_id(const dl::data::CharVocab& vocab) {

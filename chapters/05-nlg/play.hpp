@@ -25,6 +25,9 @@ struct Limits {
   /// Tokens of beam search, which recomputes every beam's whole text at every step
   /// (no key-value cache), so it costs about width x length x context.
   int64_t max_beam_tokens = 100;
+  /// Positions beam search may read in all (see `beam_positions`): 8 beams of 100 tokens
+  /// fit for chapter 05's model (a context of 128), not after a long prime in a larger one.
+  int64_t max_beam_positions = 100000;
 };
 
 /// How the next token is chosen: the four strategies of `dl::decode::Strategy`, or beam search.
@@ -36,6 +39,7 @@ std::string method_name(Method method);
 /// One checked request.
 struct Request {
   std::string prime;                    ///< UTF-8, 1 to Limits::max_prime_chars characters
+  int64_t prime_chars = 0;              ///< its characters (one token each)
   Method method = Method::sample;       ///< the strategy
   dl::nn::GenerateOptions options;      ///< the sampling settings and max_new_tokens
   int64_t beam_width = 4;               ///< for Method::beam
@@ -71,6 +75,15 @@ const std::vector<std::string>& parameter_names();
 /// Throws BadRequest naming the parameter for a value out of range or that is not a
 /// number, a parameter given twice, and an unknown parameter.
 Request parse_request(const Params& params, int64_t vocab_size, const Limits& limits = {});
+
+/// The positions beam search reads: every step reads each beam's whole text again, so `width`
+/// beams writing `new_tokens` after `prime_tokens` (cropped, as beam_generate does, to the last
+/// context - 1, and the tokens to what fits the context) cost width x sum of the text's lengths.
+int64_t beam_positions(int64_t width, int64_t prime_tokens, int64_t new_tokens, int64_t context);
+
+/// Throws BadRequest when `request` is beam search reading more than limits.max_beam_positions
+/// positions with a model of `context` positions; does nothing for the other strategies.
+void check_beam_work(const Request& request, int64_t context, const Limits& limits = {});
 
 /// The token that ends a poem, which ends generation: the id of the end mark '%' that
 /// separates the corpus's entries (as in chapter 03), or -1 when the vocabulary has none.

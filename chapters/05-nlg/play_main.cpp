@@ -121,8 +121,9 @@ void generate_events(Playground& pg, const ch05::play::Request& r, httplib::Data
   if (!send(start)) return;
 
   const dl::app::Timer timer;
-  std::vector<int> ids;
+  std::vector<int> ids;  // the tokens written, the end mark included
   bool out_of_time = false, client_gone = false;
+  int slides = 0;
   const auto token_event = [&](int id, float probability) {
     return Json{{"text", vocab.decode({id})}, {"probability", dl::app::json_float(probability)}, {"id", id}};
   };
@@ -136,14 +137,28 @@ void generate_events(Playground& pg, const ch05::play::Request& r, httplib::Data
     dl::Generator gen(seed);
     dl::nn::GenerateOptions options = r.options;
     options.stop_id = pg.stop_id;
-    dl::nn::generate(model, prompt, options, gen, [&](const dl::nn::GeneratedToken& t) {
+    bool stop = false;
+    const auto on_token = [&](const dl::nn::GeneratedToken& t) {
       ids.push_back(t.id);
-      if (t.id == pg.stop_id) return false;
-      if (!send(token_event(t.id, t.probability))) return !(client_gone = true);
+      if (t.id == pg.stop_id) return !(stop = true);
+      if (!send(token_event(t.id, t.probability))) return !(stop = client_gone = true);
       if (pg.delay.count() > 0) std::this_thread::sleep_for(pg.delay);
-      if (timer.seconds() > kSecondsPerRequest) return !(out_of_time = true);
+      if (timer.seconds() > kSecondsPerRequest) return !(stop = out_of_time = true);
       return true;
-    });
+    };
+    // generate stops when the model's context is full; the text goes on from the last half of
+    // it (the model then reads only those tokens), until the length asked for.
+    const size_t keep = static_cast<size_t>(std::max<int64_t>(1, model.config.n_positions / 2));
+    std::vector<int> context = prompt;
+    while (!stop && static_cast<int64_t>(ids.size()) < r.options.max_new_tokens) {
+      options.max_new_tokens = r.options.max_new_tokens - static_cast<int64_t>(ids.size());
+      const size_t before = ids.size();
+      dl::nn::generate(model, context, options, gen, on_token);
+      if (stop || static_cast<int64_t>(ids.size()) >= r.options.max_new_tokens) break;
+      context.insert(context.end(), ids.begin() + static_cast<std::ptrdiff_t>(before), ids.end());
+      context.erase(context.begin(), context.end() - static_cast<std::ptrdiff_t>(std::min(keep, context.size())));
+      ++slides;
+    }
   }
   if (client_gone) return;  // the page was closed or stopped: nobody to tell
   const bool ended = !ids.empty() && ids.back() == pg.stop_id;
@@ -154,15 +169,21 @@ void generate_events(Playground& pg, const ch05::play::Request& r, httplib::Data
     stopped = "the model ended the poem (its end mark '%')";
   else if (static_cast<int64_t>(ids.size()) >= r.options.max_new_tokens)
     stopped = "reached the length asked for";
-  else
+  else  // beam search stays within the model's context
     stopped = "the model's context is full (" + std::to_string(model.config.n_positions) + " tokens)";
-  send({{"done", true}, {"tokens", ids.size() - (ended ? 1 : 0)}, {"seconds", timer.seconds()}, {"stopped", stopped}});
+  send({{"done", true},
+        {"tokens", ids.size() - (ended ? 1 : 0)},
+        {"seconds", timer.seconds()},
+        {"stopped", stopped},
+        {"context", model.config.n_positions},
+        {"slides", slides}});
 }
 
 void handle_generate(Playground& pg, const httplib::Request& req, httplib::Response& res) {
   ch05::play::Request r;
   try {
     r = ch05::play::parse_request(req.params, pg.pretrained.vocab.size(), pg.limits);
+    ch05::play::check_beam_work(r, pg.pretrained.model->config.n_positions, pg.limits);
   } catch (const ch05::play::BadRequest& e) {
     return send_json(res, 400, {{"error", e.what()}});
   }

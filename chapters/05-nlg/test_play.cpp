@@ -183,3 +183,27 @@ TEST_CASE("play: prime characters outside the vocabulary become <unk> and are li
   CHECK(unknown == std::vector<std::string>{"x", "é"});
   CHECK_THROWS_AS(ch05::play::encode_prime(vocab, "\xff", unknown), BadRequest);
 }
+
+TEST_CASE("play: beam search is refused when it would read too many positions", "[ch05][play][errors]") {
+  // Steps s = 0..n-1 read p + s positions per beam.
+  CHECK(ch05::play::beam_positions(1, 3, 4, 128) == 3 + 4 + 5 + 6);
+  CHECK(ch05::play::beam_positions(2, 3, 4, 128) == 2 * 18);
+  // The prime is cropped to context - 1 tokens and the tokens to what fits: one step here.
+  CHECK(ch05::play::beam_positions(1, 500, 100, 128) == 127);
+  // Chapter 05's model (a context of 128): the largest request fits whatever the prime.
+  for (int64_t prime = 1; prime <= 200; ++prime) CHECK(ch05::play::beam_positions(8, prime, 100, 128) <= 100000);
+  std::string prime(150, 'a');
+  const ch05::play::Request big = parse_request(
+      {{"prime", prime}, {"strategy", "beam"}, {"beam_width", "8"}, {"max_new_tokens", "100"}}, kVocab);
+  CHECK(big.prime_chars == 150);
+  CHECK_NOTHROW(ch05::play::check_beam_work(big, 128));
+  try {
+    ch05::play::check_beam_work(big, 1024);  // a model with a long context reads the whole prime
+    FAIL("not refused");
+  } catch (const BadRequest& e) {
+    CHECK_THAT(e.what(), Catch::Contains("beam search of 8 beams for 100 tokens after a prime of 150 characters") &&
+                             Catch::Contains("use fewer beams"));
+  }
+  const ch05::play::Request sampled = parse_request({{"prime", prime}, {"max_new_tokens", "500"}}, kVocab);
+  CHECK_NOTHROW(ch05::play::check_beam_work(sampled, 1024));
+}
