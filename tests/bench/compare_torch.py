@@ -387,7 +387,8 @@ class TorchWorker:
 
 def ours(bench_dir: Path, program: str, benchmark: str, min_time: float, env: dict[str, str]) -> tuple[float, dict]:
     out = subprocess.run([str(bench_dir / program), f"--benchmark_filter=^{benchmark.removesuffix('/real_time')}",
-                          f"--benchmark_min_time={min_time}", "--benchmark_format=json"],
+                          f"--benchmark_min_time={min_time}", f"--benchmark_min_warmup_time={min_time}",
+                          "--benchmark_format=json"],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, check=True).stdout
     report = json.loads(out)
     run = next(b for b in report["benchmarks"] if b["name"] == benchmark)
