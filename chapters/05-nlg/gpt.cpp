@@ -60,6 +60,11 @@ Pretrained load_pretrained(const std::string& dir) {
   return p;
 }
 
+dl::nn::GPTConfig default_config(int64_t vocab_size) {
+  return {.vocab_size = vocab_size, .n_positions = 128, .n_embd = 128, .n_layer = 4, .n_head = 4,
+          .embd_pdrop = 0.0f, .resid_pdrop = 0.0f, .attn_pdrop = 0.0f};
+}
+
 // [windows]
 void random_windows(std::span<const int> stream, int64_t batch, int64_t steps, dl::Generator& gen,
                     std::vector<int>& inputs, std::vector<int>& targets) {

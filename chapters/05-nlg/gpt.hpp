@@ -37,6 +37,12 @@ Pretrained load_pretrained(const std::string& dir);
 
 namespace ch05 {
 
+/// The gpt program's default model for a vocabulary of `vocab_size` characters (width 128,
+/// 4 blocks of 4 heads, 128 positions, no dropout), and its default batch: bench_gpt and
+/// compare_torch.py time this model.
+dl::nn::GPTConfig default_config(int64_t vocab_size);
+constexpr int64_t kDefaultBatch = 32;
+
 /// `batch` windows of `steps` + 1 tokens from random places of `stream`: inputs are the
 /// first `steps` tokens of each, targets the same shifted by one. B*T row-major each.
 void random_windows(std::span<const int> stream, int64_t batch, int64_t steps, dl::Generator& gen,

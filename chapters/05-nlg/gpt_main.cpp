@@ -33,13 +33,8 @@ constexpr int64_t kLogEvery = 10;  // steps between two training records of metr
 
 struct Options {
   std::string task = "pretrain";
-  dl::nn::GPTConfig config = [] {
-    dl::nn::GPTConfig c;
-    c.n_positions = 128, c.n_embd = 128, c.n_layer = 4, c.n_head = 4;
-    c.embd_pdrop = c.resid_pdrop = c.attn_pdrop = 0.0f;
-    return c;
-  }();
-  int64_t steps = 0, batch = 32, eval_every = 100, warmup = 50, min_count = 2;
+  dl::nn::GPTConfig config = ch05::default_config(0);  // the vocabulary's size comes with the corpus
+  int64_t steps = 0, batch = ch05::kDefaultBatch, eval_every = 100, warmup = 50, min_count = 2;
   float lr = 2e-3f, weight_decay = 0.1f, clip = 1.0f, dropout = 0.0f;
   bool full = false;
   // --generate

@@ -78,7 +78,10 @@ template <class Lhs, class Rhs>
 void gemm(float* dst, const Lhs& lhs, const Rhs& rhs, Write mode = Write::assign) {
   const Eigen::Index m = lhs.rows(), n = rhs.cols(), k = lhs.cols();
 #if DL_HAVE_BLAS
-  if (m > 0 && n > 0 && k > 0 && detail::blas_preferred()) {
+  // A matrix-vector product (one token's projections when a language model decodes) stays on
+  // Eigen's GEMV: OpenBLAS's SGEMM would copy the whole matrix into its packed layout for
+  // a single row, which cost more than the product itself.
+  if (m > 1 && n > 1 && k > 0 && detail::blas_preferred()) {
     const detail::BlasOperand a = detail::blas_operand(lhs), b = detail::blas_operand(rhs);
     if (a.data != nullptr && b.data != nullptr) {
       detail::blas_sgemm(a.trans, b.trans, m, n, k, a.data, a.ld, b.data, b.ld, mode == Write::add ? 1.0f : 0.0f,

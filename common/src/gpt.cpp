@@ -341,11 +341,12 @@ void GPT::load_hf_state_dict(const NamedTensors& state) {
 namespace {
 
 // The model's probability of `id` under softmax(scores): what the playground shows and
-// what the mean log-likelihood of a sample averages.
+// what the mean log-likelihood of a sample averages. (Eigen's vectorised exp: this runs
+// once per generated token over the whole vocabulary.)
 float probability_of(std::span<const float> scores, int id) {
-  std::vector<float> probs(scores.size());
-  decode::softmax(scores, probs);
-  return probs[static_cast<size_t>(id)];
+  const Eigen::Map<const Eigen::ArrayXf> s(scores.data(), static_cast<Eigen::Index>(scores.size()));
+  const float top = s.maxCoeff();
+  return std::exp(scores[static_cast<size_t>(id)] - top) / (s - top).exp().sum();
 }
 
 }  // namespace

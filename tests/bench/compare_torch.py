@@ -49,6 +49,11 @@ ROWS = [
     ("bert_step", "bench_bert", "BM_BertTrainStep/real_time",
      "chapter 04 BERT (hidden 64, 2 layers, 2 heads, vocabulary 30522), 32 sequences x 64 tokens, 15% masked: "
      "forward, masked-LM loss, backward, clip, AdamW"),
+    ("gpt_step", "bench_gpt", "BM_GptTrainStep/real_time",
+     "chapter 05 GPT (width 128, 4 blocks of 4 heads, vocabulary 4859), 32 windows x 128 tokens: forward, "
+     "cross-entropy at every position, backward, clip, AdamW"),
+    ("generate_kv", "bench_gpt", "BM_GenerateKV/real_time",
+     "chapter 05 GPT with 1024 positions: greedy generation of 256 tokens after one, batch 1, with a KV cache"),
     ("mlp_step", "bench_mlp", "BM_MlpTrainStep/128/real_time",
      "chapter 01 MLP 784-256-128-10, batch 128: forward, loss, backward, Adam"),
     ("cnn_step", "bench_conv", "BM_CnnTrainStep/real_time",
@@ -274,6 +279,72 @@ def bert_step():
     return step
 
 
+class Gpt(nn.Module):
+    """Chapter 05's GPT as GPT-2 computes it (Hugging Face's modeling_gpt2.py): pre-LN blocks,
+    causal attention through a fused qkv projection, the tanh GELU, a final LayerNorm and the
+    output layer tied to the token embeddings; no dropout (the default run's). forward()
+    takes and returns a per-layer cache of keys and values for incremental decoding, as
+    GPT2Model's past_key_values."""
+    def __init__(self, vocab=4859, width=128, layers=4, heads=4, positions=128):
+        super().__init__()
+        self.heads = heads
+        self.wte, self.wpe = nn.Embedding(vocab, width), nn.Embedding(positions, width)
+        self.blocks = nn.ModuleList()
+        for _ in range(layers):
+            block = nn.ModuleDict({"ln_1": nn.LayerNorm(width), "c_attn": nn.Linear(width, 3 * width),
+                                   "c_proj": nn.Linear(width, width), "ln_2": nn.LayerNorm(width),
+                                   "c_fc": nn.Linear(width, 4 * width), "mlp_proj": nn.Linear(4 * width, width)})
+            self.blocks.append(block)
+        self.ln_f = nn.LayerNorm(width)
+    def forward(self, ids, past=None):
+        b, t = ids.shape
+        start = 0 if past is None else past[0][0].shape[2]
+        x = self.wte(ids) + self.wpe(torch.arange(start, start + t))
+        d = x.shape[-1] // self.heads
+        present = []
+        for i, blk in enumerate(self.blocks):
+            q, k, v = blk["c_attn"](blk["ln_1"](x)).split(x.shape[-1], dim=-1)
+            q, k, v = (z.view(b, t, self.heads, d).transpose(1, 2) for z in (q, k, v))
+            if past is not None:
+                k, v = torch.cat([past[i][0], k], dim=2), torch.cat([past[i][1], v], dim=2)
+            present.append((k, v))
+            scores = q @ k.transpose(-2, -1) * d ** -0.5
+            if t > 1:
+                causal = torch.ones(t, k.shape[2], dtype=torch.bool).tril(k.shape[2] - t)
+                scores = scores.masked_fill(~causal, float("-inf"))
+            y = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(b, t, -1)
+            x = x + blk["c_proj"](y)
+            x = x + blk["mlp_proj"](F.gelu(blk["c_fc"](blk["ln_2"](x)), approximate="tanh"))
+        return self.ln_f(x) @ self.wte.weight.T, present
+
+
+def gpt_step():
+    model, batch, steps = Gpt(), 32, 128
+    ids, targets = torch.randint(0, 4859, (batch, steps)), torch.randint(0, 4859, (batch * steps,))
+    decayed = [p for p in model.parameters() if p.dim() >= 2]
+    kept = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.1}, {"params": kept, "weight_decay": 0.0}],
+                            lr=2e-3, betas=(0.9, 0.95))
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(ids)[0].reshape(batch * steps, -1), targets).backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    return step
+
+
+def generate_kv():
+    model = Gpt(positions=1024).eval()
+    def generate():
+        with torch.no_grad():
+            logits, past = model(torch.tensor([[1]]))
+            for i in range(256):  # as ours: the 256th token needs no forward pass after it
+                token = logits[:, -1].argmax(-1, keepdim=True)
+                if i < 255:
+                    logits, past = model(token, past)
+    return generate
+
+
 rows = {}
 print(json.dumps({"torch_version": torch.__version__, "torch_blas": blas(), "threads": torch.get_num_threads()}),
       flush=True)
@@ -316,7 +387,8 @@ class TorchWorker:
 
 def ours(bench_dir: Path, program: str, benchmark: str, min_time: float, env: dict[str, str]) -> tuple[float, dict]:
     out = subprocess.run([str(bench_dir / program), f"--benchmark_filter=^{benchmark.removesuffix('/real_time')}",
-                          f"--benchmark_min_time={min_time}", "--benchmark_format=json"],
+                          f"--benchmark_min_time={min_time}", f"--benchmark_min_warmup_time={min_time}",
+                          "--benchmark_format=json"],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, check=True).stdout
     report = json.loads(out)
     run = next(b for b in report["benchmarks"] if b["name"] == benchmark)
