@@ -490,18 +490,24 @@ def main() -> int:
         return SKIP
 
     workdir = Path(tempfile.mkdtemp(prefix="dlbook-play-"))
-    # In the browser, 50 ms between tokens: slow enough to see them arrive apart, even on a busy machine.
-    server = Server(args.play, args.model, workdir, ["--delay-ms", "50"] if args.browser else [])
+    # A server for each part: in the browser, 50 ms between tokens, slow enough to see them arrive
+    # apart even on a busy machine (over HTTP that pause would make concurrent requests wait too long).
+    phases = ([("http", [])] if args.http else []) + ([("browser", ["--delay-ms", "50"])] if args.browser else [])
     try:
-        if args.http:
-            check_http(server)
-        if args.browser:
-            check_browser(server, args.chromium, args.screenshot)
-        check(server.alive(), "the server is still running", f"the server ended: {server.log_text()}")
+        for phase, flags in phases:
+            server = Server(args.play, args.model, workdir, flags)
+            try:
+                if phase == "http":
+                    check_http(server)
+                else:
+                    check_browser(server, args.chromium, args.screenshot)
+                check(server.alive(), "the server is still running", f"the server ended: {server.log_text()}")
+            finally:
+                code, out = server.stop()
+            check(code == 0 and "stopped" in out, "SIGTERM stops it with exit status 0",
+                  f"after SIGTERM: exit {code}, {out!r}; its log: {server.log_path.read_text(errors='replace')[-2000:]}")
     finally:
-        code, out = server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    check(code == 0 and "stopped" in out, "SIGTERM stops it with exit status 0", f"after SIGTERM: exit {code}, {out!r}")
     if failures:
         print(f"{len(failures)} problem(s)")
         return 1
