@@ -5,6 +5,7 @@
 //   ./build/chapters/05-nlg/gpt                      # pretrain: about 3 min on 2 cores
 //   ./build/chapters/05-nlg/gpt --task couplet       # fine-tune the pretrained model on couplets
 //   ./build/chapters/05-nlg/gpt --generate --prime 春 --strategy top-p [--json]
+//   ./build/chapters/05-nlg/gpt --full               # three times the steps, into 05-nlg-full
 //
 // Pretraining writes summary.json, metrics.jsonl, samples.json, kv_cache.json and hf/
 // (config.json, model.safetensors, vocab.json: GPT2LMHeadModel.from_pretrained reads it)
@@ -29,6 +30,7 @@ using Json = dl::app::Json;
 
 constexpr const char* kChapter = "05-nlg";
 constexpr const char* kCoupletRun = "05-nlg-couplet";
+constexpr const char* kFullRun = "05-nlg-full";  // where --full pretraining writes (3x the steps)
 constexpr int64_t kLogEvery = 10;  // steps between two training records of metrics.jsonl
 
 struct Options {
@@ -525,7 +527,9 @@ int main(int argc, char** argv) {
     program.common.threads = 2;
     program.parse();
     const bool couplet = o.task == "couplet";
-    if (program.common.out_dir.empty()) program.common.out_dir = dl::app::results_dir(couplet ? kCoupletRun : kChapter);
+    // --out defaults to build/results/05-nlg, 05-nlg-full for --full, 05-nlg-couplet for couplets.
+    if (program.common.out_dir.empty())
+      program.common.out_dir = dl::app::results_dir(couplet ? kCoupletRun : o.full && !o.generate ? kFullRun : kChapter);
     if (o.steps == 0) o.steps = couplet ? 300 : 600;
     if (o.full) o.steps *= 3, o.dropout = std::max(o.dropout, 0.1f);
     o.warmup = std::min(o.warmup, o.steps);
