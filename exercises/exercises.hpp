@@ -257,4 +257,70 @@ struct MlmExample {
 MlmExample mlm_masking(std::span<const int> ids, std::span<const int> special_ids, float mask_prob, int mask_id,
                        int vocab_size, dl::Generator& gen);
 
+// ---------------------------------------------------------------------------------
+// Chapter 05: natural language generation
+
+/// top_p_filter: nucleus (top-p) filtering of one row of scores, in place: keeps the
+/// smallest set of most likely tokens whose probabilities, softmax(logits), add up to at
+/// least `p`, and sets every other score to minus infinity (the kept scores stay as they
+/// were). Tokens join the set from the most likely down, equal probabilities in increasing
+/// index order, and the first token to reach the mass p is the last one kept; sum the
+/// probabilities in double. The most likely token is always kept, and p >= 1 keeps every
+/// token. A score of minus infinity (from an earlier filter) has probability 0; scores in
+/// the thousands must not overflow. An empty row is left as it is. Throws
+/// std::invalid_argument for p <= 0 or NaN, or for a row whose every score is minus
+/// infinity.
+void top_p_filter(std::span<float> logits, float p);
+
+/// repetition_penalty: CTRL's repetition penalty (Keskar et al., 2019) as Hugging Face's
+/// RepetitionPenaltyLogitsProcessor applies it, in place: for every distinct id in
+/// `previous` (the tokens generated so far), a positive score is divided by `penalty`
+/// and a negative one multiplied by it, once however often the id occurs; a score of 0
+/// stays 0 and every other score is unchanged. A penalty above 1 makes repeating less
+/// likely. Throws std::invalid_argument unless penalty is positive and finite, and
+/// std::out_of_range for an id outside [0, logits.size()); either way before changing
+/// any score.
+void repetition_penalty(std::span<float> logits, std::span<const int> previous, float penalty);
+
+/// A partial output of beam search and its total log-probability.
+struct Beam {
+  std::vector<int> ids;   ///< the tokens chosen so far
+  double log_prob = 0.0;  ///< the sum of log P(token | everything before it)
+};
+
+/// beam_search_step: one step of beam search. Every beam b is extended by every token t
+/// of the vocabulary with the score beams[b].log_prob + log_probs[b][t], added in double;
+/// the extension's ids are beams[b].ids followed by t. Returns the `width` best extensions
+/// (all of them if there are fewer), best first; equal scores in order of the lower beam
+/// index, then the lower token id. `log_probs` holds one row of V log-probabilities per
+/// beam. No beams, or V = 0, give no extensions. Throws std::invalid_argument for
+/// width < 1, dl::ShapeError unless log_probs has one row per beam and all rows have the
+/// same length.
+std::vector<Beam> beam_search_step(const std::vector<Beam>& beams, const std::vector<std::vector<float>>& log_probs,
+                                   int64_t width);
+
+/// One attention head's key-value cache: the keys and values of the positions read so
+/// far, so that each new token attends to them without recomputing them.
+struct KVCache {
+  int64_t dim = 0;            ///< D, the length of each key and value
+  int64_t capacity = 0;       ///< the positions it has room for
+  int64_t length = 0;         ///< the positions cached so far, at most capacity
+  std::vector<float> keys;    ///< (capacity, D), row-major: position j's key at [j D, (j + 1) D)
+  std::vector<float> values;  ///< (capacity, D), row-major, likewise
+};
+
+/// kv_cache_append: appends one position to `cache`, a KVCache (in exercises.hpp): D is
+/// cache.dim, and cache.keys and cache.values are (capacity, D) buffers, row-major, whose
+/// first cache.length rows are in use. The new position's `key` and `value` (D floats each)
+/// become row cache.length of both buffers, and cache.length grows by 1. Then it returns
+/// the attention output of `query` (D floats) over every cached position j, the new one
+/// included: sum_j w_j v_j with w = softmax(q·k_j / sqrt(D)) over j, D floats. This is one
+/// step of a decoder's self-attention with a KV cache: the causal mask is implicit, since
+/// the cache holds no future positions. Scores in the thousands must not overflow. Throws
+/// dl::ShapeError when the cache is full (length == capacity) or malformed (D < 1, keys or
+/// values not capacity D floats long, length outside [0, capacity]), or when key, value or
+/// query does not hold D floats; a throw leaves the cache unchanged.
+std::vector<float> kv_cache_append(KVCache& cache, std::span<const float> key, std::span<const float> value,
+                                   std::span<const float> query);
+
 }  // namespace ex

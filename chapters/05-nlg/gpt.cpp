@@ -82,6 +82,7 @@ void random_windows(std::span<const int> stream, int64_t batch, int64_t steps, d
 }
 // [windows]
 
+// [evaluate]
 double evaluate(dl::nn::GPT& model, std::span<const int> stream, int64_t batch) {
   const int64_t context = model.config.n_positions, n = static_cast<int64_t>(stream.size());
   if (n < 2) throw dl::Error("evaluate: the stream needs at least two tokens");
@@ -122,6 +123,7 @@ double evaluate(dl::nn::GPT& model, std::span<const int> stream, int64_t batch) 
   model.train(was_training);
   return nll / static_cast<double>(scored);
 }
+// [evaluate]
 
 namespace {
 std::vector<dl::Tensor> parameters_where(const dl::nn::GPT& model, bool matrices) {

@@ -5,6 +5,7 @@
 //   ./build/chapters/05-nlg/gpt                      # pretrain: about 3 min on 2 cores
 //   ./build/chapters/05-nlg/gpt --task couplet       # fine-tune the pretrained model on couplets
 //   ./build/chapters/05-nlg/gpt --generate --prime 春 --strategy top-p [--json]
+//   ./build/chapters/05-nlg/gpt --full               # three times the steps, into 05-nlg-full
 //
 // Pretraining writes summary.json, metrics.jsonl, samples.json, kv_cache.json and hf/
 // (config.json, model.safetensors, vocab.json: GPT2LMHeadModel.from_pretrained reads it)
@@ -29,6 +30,7 @@ using Json = dl::app::Json;
 
 constexpr const char* kChapter = "05-nlg";
 constexpr const char* kCoupletRun = "05-nlg-couplet";
+constexpr const char* kFullRun = "05-nlg-full";  // where --full pretraining writes (3x the steps)
 constexpr int64_t kLogEvery = 10;  // steps between two training records of metrics.jsonl
 
 struct Options {
@@ -229,13 +231,14 @@ Json compare_strategies(dl::nn::GPT& model, const dl::data::CharVocab& vocab, ui
 }
 // [strategies]
 
-// chapter 03's LSTM on the same split, when its summary is there.
+// chapter 03's LSTM on the same split, when its summary is there (results sit at the top
+// level of a summary, beside "settings" and "build").
 Json lstm_result() {
   const std::string path = dl::app::results_dir("03-rnn") + "/summary.json";
   if (!fs::exists(path)) return nullptr;
   const Json s = dl::app::read_json_file(path);
-  if (!s.contains("results") || !s["results"].contains("val_loss")) return nullptr;
-  return {{"val_loss", s["results"]["val_loss"]}, {"train_seconds", s["results"].value("train_seconds", 0.0)}};
+  if (!s.contains("val_loss") || !s["val_loss"].is_number()) return nullptr;
+  return {{"val_loss", s["val_loss"]}, {"train_seconds", s.value("train_seconds", 0.0)}};
 }
 
 int run_pretrain(const dl::app::Program& program, Options& o) {
@@ -413,6 +416,15 @@ int run_couplet(const dl::app::Program& program, Options& o) {
   ch05::Pretrained pre = ch05::load_pretrained(model_dir);
   dl::nn::GPT& model = *pre.model;
   const uint64_t seed = static_cast<uint64_t>(program.common.seed);
+  // The held-out couplets come from the poems pretraining held out, which --seed chose: a
+  // different seed here would test on poems the model was pretrained on.
+  const std::string pretrain_summary = model_dir + "/../summary.json";
+  if (fs::exists(pretrain_summary)) {
+    const Json s = dl::app::read_json_file(pretrain_summary);
+    if (s.contains("seed") && s["seed"] != program.common.seed)
+      throw dl::Error("the model in " + model_dir + " was pretrained with --seed " + s["seed"].dump() +
+                      "; fine-tune with the same seed, or its held-out poems are not held out");
+  }
   // The poems of chapter 03's split: validation poems were never pretrained on.
   const ch03::EntrySplit split = ch03::split_corpus(program.common.data_dir, ch03::CorpusKind::all, seed);
   const std::vector<ch05::Couplet> train_pairs = ch05::couplets_of(split.train), held_pairs = ch05::couplets_of(split.validation);
@@ -525,7 +537,9 @@ int main(int argc, char** argv) {
     program.common.threads = 2;
     program.parse();
     const bool couplet = o.task == "couplet";
-    if (program.common.out_dir.empty()) program.common.out_dir = dl::app::results_dir(couplet ? kCoupletRun : kChapter);
+    // --out defaults to build/results/05-nlg, 05-nlg-full for --full, 05-nlg-couplet for couplets.
+    if (program.common.out_dir.empty())
+      program.common.out_dir = dl::app::results_dir(couplet ? kCoupletRun : o.full && !o.generate ? kFullRun : kChapter);
     if (o.steps == 0) o.steps = couplet ? 300 : 600;
     if (o.full) o.steps *= 3, o.dropout = std::max(o.dropout, 0.1f);
     o.warmup = std::min(o.warmup, o.steps);

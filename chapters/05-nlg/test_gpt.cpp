@@ -385,3 +385,15 @@ TEST_CASE("gpt --generate --json: the prompt's ids, the new ids and their text, 
   CHECK(beam.exit_code == 0);
   CHECK(nlohmann::json::parse(beam.output)["ids"].size() == 5);
 }
+
+TEST_CASE("gpt --task couplet refuses a model pretrained with another seed (its held-out poems would not be held out)", "[ch05][program]") {
+  test::TempDir dir;
+  dl::Generator gen(13);
+  const dl::data::CharVocab vocab(U"白日依山尽，黄河入海流。\n%", 1);
+  dl::nn::GPT model(tiny_config(vocab.size(), 32), gen);
+  ch05::save_pretrained(dir.file("hf"), model, vocab);
+  write_file(dir.file("summary.json"), R"({"chapter": "05-nlg", "seed": 0})");
+  const test::ProgramResult r = run_gpt("--task couplet --model " + dir.file("hf") + " --seed 5 --out " + dir.file("out"));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("pretrained with --seed 0"));
+}

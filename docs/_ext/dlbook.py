@@ -16,8 +16,11 @@ generated into the source tree:
     for ``VARIANT NAME`` (``--corpus poems`` writes ``03-rnn-poems``, ``--arch lesson``
     writes ``02-cnn-lesson``). The names are the keys of ``PLOTS`` below: ``loss``,
     ``overfitting``, ``accuracy``, ``confusion``, ``filters``, ``feature_maps``,
-    ``misclassified``, ``grad_norms``, ``projection``, and ``attention`` (chapter 04's BERT:
-    a grid of layers by heads from ``attention.json``). Figures go to ``_generated/`` in the
+    ``misclassified``, ``grad_norms``, ``projection``, ``attention`` (chapter 04's BERT:
+    a grid of layers by heads from ``attention.json``), and chapter 05's ``gpt_loss`` (the
+    GPT's losses, and its validation loss against seconds of training beside chapter 03's
+    LSTM) and ``kv_cache`` (the time of one token with and without the cache, and the
+    speed-up, from ``kv_cache.json``). Figures go to ``_generated/`` in the
     staging folder and are only redrawn when their inputs change.
 
 ``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
@@ -30,7 +33,11 @@ generated into the source tree:
     ``summary`` and ``predict`` (chapter 04's BERT, ``<!-- table: bert summary -->``:
     the masked-LM loss against the unigram baseline and what training cost, from
     ``summary.json``; the top tokens at each blank and the seed's echo, from
-    ``predictions.json``).
+    ``predictions.json``), and chapter 05's ``gpt_summary`` (the GPT against chapter 03's
+    LSTM and the unigram baseline, with which is ahead at the end and at equal time, and the
+    ``--full`` runs when ``05-nlg-full`` and ``03-rnn-full`` exist), ``gpt_strategies``
+    (``samples.json``), ``kv_cache`` (``kv_cache.json``), and ``couplet finetune`` and
+    ``couplet generated`` (the fine-tune's ``summary.json`` in ``05-nlg-couplet``).
 
 Every lesson also gets a "verified with" line under its title: the commit,
 compiler, Eigen version and date of the run whose numbers the page shows, from
@@ -488,6 +495,91 @@ def plot_attention(res: Results, run: str):
         f"each row (a query) sums to 1")
 
 
+def plot_gpt_loss(res: Results, run: str):
+    """Chapter 05's GPT: its losses by step, and its validation loss against training time beside
+    chapter 03's LSTM (and the `--full` runs of both, when they exist)."""
+    metrics = res.jsonl(run, "metrics.jsonl")
+    if metrics is None:
+        return None
+    summary = res.json(run, "summary.json") or {}
+    others = {"GPT": (run, metrics)}
+    for label, other in (("LSTM (chapter 03)", "03-rnn"), ("GPT --full", run + "-full"),
+                         ("LSTM --full", "03-rnn-full")):
+        records = res.jsonl(other, "metrics.jsonl")
+        if records is not None:
+            others[label] = (other, records)
+
+    def draw(path: Path):
+        plt = _plt()
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.9))
+        for key, label, style in (("train_loss", "training loss (mean of 10 steps)", "-"),
+                                  ("val_loss", "validation loss", "o-")):
+            xs, ys = _series(metrics, key)
+            if xs:
+                ax.plot(xs, ys, style, label=label, lw=1.3, ms=4)
+        for axis in (ax, bx):
+            if "unigram_val_loss" in summary:
+                axis.axhline(summary["unigram_val_loss"], color="tab:red", ls=":", lw=1.2,
+                             label=f"unigram baseline {summary['unigram_val_loss']:.3f}")
+        ax.set_xlabel("step")
+        ax.set_ylabel("nats per character")
+        ax.set_title(f"{run}: the GPT's loss")
+        ax.legend()
+        for label, (folder, records) in others.items():
+            pts = [(r["seconds"], r["val_loss"]) for r in records if r.get("val_loss") is not None and "seconds" in r]
+            if pts:
+                bx.plot([p[0] for p in pts], [p[1] for p in pts], "o-" if "GPT" in label else "s-", ms=3.5, lw=1.3,
+                        label=f"{label}, {folder}")
+        bx.set_xlabel("seconds of training")
+        bx.set_ylabel("validation loss, nats per character")
+        bx.set_title("against chapter 03's LSTM, by time")
+        bx.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    inputs = [res.root / folder / "metrics.jsonl" for folder, _ in others.values()]
+    inputs += [p for p in [res.root / run / "summary.json"] if p.exists()]
+    return inputs, draw, (f"Left: the training and validation loss of `{run}` by step. Right: validation loss against "
+                          "seconds of training, the GPT beside chapter 03's LSTM on the same validation text")
+
+
+def plot_kv_cache(res: Results, run: str):
+    """Chapter 05's KV cache: the time of one new token with and without it, and the speed-up, by position."""
+    d = res.json(run, "kv_cache.json")
+    if d is None or not d.get("rows"):
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        lengths = [r["length"] for r in d["rows"]]
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.9))
+        ax.plot(lengths, [r["no_cache_ms"] for r in d["rows"]], "o-", label="without the cache (the whole prefix again)")
+        ax.plot(lengths, [r["cache_ms"] for r in d["rows"]], "s-", label="with the cache (one position)")
+        ax.set_xlabel("position L of the new token")
+        ax.set_ylabel("milliseconds for the token")
+        ax.set_title("the cost of one new token")
+        ax.legend(fontsize=8)
+        bx.plot(lengths, [r["speedup"] for r in d["rows"]], "o-", label="measured speed-up")
+        bx.plot(lengths, lengths, "--", color="grey", label="L (positions the full pass recomputes)")
+        bx.set_xlabel("position L of the new token")
+        bx.set_ylabel("time without / time with the cache")
+        bx.set_title("speed-up of the KV cache")
+        bx.legend(fontsize=8)
+        for axis in (ax, bx):
+            axis.set_xscale("log", base=2)
+            axis.set_yscale("log")
+            axis.set_xticks(lengths, [str(v) for v in lengths])
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "kv_cache.json"], draw, (
+        "The time to compute one new token at position L, with and without the KV cache, and their ratio "
+        "(both axes logarithmic)")
+
+
+
 PLOTS = {
     "loss": plot_loss,
     "accuracy": plot_loss,
@@ -499,6 +591,8 @@ PLOTS = {
     "grad_norms": plot_grad_norms,
     "projection": plot_projection,
     "attention": plot_attention,
+    "gpt_loss": plot_gpt_loss,
+    "kv_cache": plot_kv_cache,
 }
 
 
@@ -799,9 +893,209 @@ def table_bert_predict(res: Results, run: str, compare: str | None = None) -> st
     return "\n" + "\n".join(out)
 
 
+# Chapter 05's GPT: the head-to-head with chapter 03's LSTM and the unigram baseline, the
+# decoding strategies, the KV cache, and the couplet fine-tune (P(y|x)). `--full` runs,
+# when someone makes them, live in build/results/05-nlg-full/ and 03-rnn-full/.
+LSTM_RUN, FULL_SUFFIX = "03-rnn", "-full"
+
+
+def _best_within(records, key: str, seconds: float):
+    """The record with the lowest `key` among the evaluations done within `seconds` of training."""
+    best = None
+    for r in records or []:
+        if r.get(key) is not None and r.get("seconds") is not None and r["seconds"] <= seconds * (1 + 1e-9):
+            if best is None or r[key] < best[key]:
+                best = r
+    return best
+
+
+def _ahead(gpt: float, lstm: float) -> str:
+    """Which model is ahead, for a sentence that must stay true whatever the numbers are."""
+    if gpt < lstm:
+        return f"the GPT is ahead, by {lstm - gpt:.4f} nats per character"
+    if lstm < gpt:
+        return f"the LSTM is ahead, by {gpt - lstm:.4f} nats per character"
+    return "the two are level"
+
+
+def _equal_time(res: Results, gpt_run: str, gpt: dict, lstm_run: str, lstm: dict) -> str:
+    """The best validation loss each model had measured by the time the shorter run ended."""
+    t = min(gpt["train_seconds"], lstm["train_seconds"])
+    g = _best_within(res.jsonl(gpt_run, "metrics.jsonl"), "val_loss", t)
+    l = _best_within(res.jsonl(lstm_run, "metrics.jsonl"), "val_loss", t)
+    if g is None or l is None:
+        who = "the GPT" if g is None else "the LSTM"
+        return f"Within the first {t:.0f} s of training {who} had not been evaluated yet, so the runs cannot be compared at equal time."
+    return (f"Within the first {t:.0f} s of training (the length of the shorter run), the best validation loss the GPT "
+            f"had measured was {g['val_loss']:.4f} (at step {g['step']}) and the LSTM's {l['val_loss']:.4f} (at step "
+            f"{l['step']}): at equal time, {_ahead(g['val_loss'], l['val_loss'])}.")
+
+
+def table_gpt_summary(res: Results, run: str, compare: str | None = None) -> str | None:
+    import math
+
+    s = res.json(run, "summary.json")
+    if s is None or "val_loss_per_char" not in s:
+        return None
+    lstm = res.json(LSTM_RUN, "summary.json")
+    gpt_full = res.json(run + FULL_SUFFIX, "summary.json")
+    lstm_full = res.json(LSTM_RUN + FULL_SUFFIX, "summary.json")
+    unigram = s["unigram_val_loss"]
+    rows = ["| model | results | parameters | steps | training time | validation loss (nats/char) | bits/char | "
+            "below the unigram baseline |", "|---|---|---|---|---|---|---|---|"]
+
+    def row(name: str, folder: str | None, params, steps, seconds, loss: float, bold: bool = False) -> None:
+        cells = [name, f"`{folder}`" if folder else "", f"{params:,}" if params else "", f"{steps:,}" if steps else "",
+                 f"{seconds:.0f} s" if seconds else "", f"**{loss:.4f}**" if bold else f"{loss:.4f}",
+                 f"{loss / math.log(2):.3f}", f"{unigram - loss:.4f} nats" if folder else ""]
+        rows.append("| " + " | ".join(cells) + " |")
+
+    row("unigram baseline (character frequencies)", None, None, None, None, unigram)
+    if lstm is not None and "val_loss" in lstm:
+        row("LSTM (chapter 03)", LSTM_RUN, lstm.get("parameters"), lstm.get("steps"), lstm.get("train_seconds"),
+            lstm["val_loss"])
+    row("GPT (this chapter)", run, s.get("parameters"), s.get("steps"), s.get("train_seconds"), s["val_loss_per_char"],
+        bold=True)
+    if lstm_full is not None and "val_loss" in lstm_full:
+        row("LSTM, `--full`", LSTM_RUN + FULL_SUFFIX, lstm_full.get("parameters"), lstm_full.get("steps"),
+            lstm_full.get("train_seconds"), lstm_full["val_loss"])
+    if gpt_full is not None and "val_loss_per_char" in gpt_full:
+        row("GPT, `--full`", run + FULL_SUFFIX, gpt_full.get("parameters"), gpt_full.get("steps"),
+            gpt_full.get("train_seconds"), gpt_full["val_loss_per_char"])
+
+    text = []
+    d = s.get("data") or {}
+    if d:
+        text.append(f"Both models read the same {d['train_chars']:,} training characters and are scored on the same "
+                    f"{d['validation_chars']:,} validation characters, with one vocabulary of {d['vocabulary']:,} ids "
+                    "(`<unk>` included).")
+    if lstm is None or "val_loss" not in lstm:
+        text.append(f"The LSTM's row appears once `{res.shown(LSTM_RUN, 'summary.json')}` exists: run "
+                    "`./book run rnn`, then `./book docs`.")
+    else:
+        if d and lstm.get("train_chars") not in (None, d["train_chars"]):
+            text.append(f"Careful: the LSTM's run read {lstm['train_chars']:,} training characters, not "
+                        f"{d['train_chars']:,}; it was run with other data settings, and the rows do not compare.")
+        text.append(f"At the end of their own runs, {_ahead(s['val_loss_per_char'], lstm['val_loss'])} "
+                    f"(the GPT trained for {s['train_seconds']:.0f} s, the LSTM for {lstm['train_seconds']:.0f} s).")
+        text.append(_equal_time(res, run, s, LSTM_RUN, lstm))
+    if gpt_full is not None and lstm_full is not None and "val_loss" in lstm_full and "val_loss_per_char" in gpt_full:
+        text.append(f"With `--full`, three times the steps for each model, "
+                    f"{_ahead(gpt_full['val_loss_per_char'], lstm_full['val_loss'])} at the end of the runs; "
+                    + _equal_time(res, run + FULL_SUFFIX, gpt_full, LSTM_RUN + FULL_SUFFIX, lstm_full))
+    else:
+        text.append(f"The comparison at three times the training time needs `--full` runs of both programs, which "
+                    f"`./book run` does not make: `./build/chapters/05-nlg/gpt --full --out build/results/{run}{FULL_SUFFIX}` "
+                    f"and `./build/chapters/03-rnn/rnn --full --out build/results/{LSTM_RUN}{FULL_SUFFIX}`; "
+                    "their rows and a sentence like the ones above appear here once both exist.")
+    sources = [f"`{res.shown(run, 'summary.json')}`"]
+    if lstm is not None:
+        sources.append(f"`{res.shown(LSTM_RUN, 'summary.json')}`")
+    if d and s.get("tokens_seen"):
+        text.append(f"The GPT read {s['tokens_seen']:,} characters in training, "
+                    f"{s['tokens_seen'] / d['train_chars']:.1f} passes over the training text.")
+    text.append(f"Training speed of the GPT: {s['tokens_per_second']:,.0f} characters per second. From "
+                + " and ".join(sources) + ", with the equal-time figures from the runs' `metrics.jsonl`.")
+    return "\n" + "\n".join(rows) + "\n\n" + " ".join(text) + "\n"
+
+
+def _shown_sample(text: str) -> str:
+    """A sample as one table cell: line breaks as ↵, spaces as ␣ (HTML would collapse runs of them)."""
+    return _code(text.replace("\n", "↵").replace(" ", "␣"))
+
+
+def table_gpt_strategies(res: Results, run: str, compare: str | None = None) -> str | None:
+    d = res.json(run, "samples.json")
+    if d is None or not d.get("strategies"):
+        return None
+    strategies = d["strategies"]
+    rows = ["| strategy | distinct-2 | mean log-likelihood (nats per token) | first sample |", "|---|---|---|---|"]
+    for st in strategies:
+        first = st["samples"][0] if st.get("samples") else ""
+        rows.append(f"| {st['strategy']} | {st['distinct_2']:.3f} | {st['mean_log_likelihood']:.3f} | "
+                    f"{_shown_sample(first)} |")
+    most_varied = max(strategies, key=lambda st: st["distinct_2"])
+    likeliest = max(strategies, key=lambda st: st["mean_log_likelihood"])
+    text = (f"Each figure is the mean over the {len(strategies[0].get('samples', []))} primes; a sample starts with its "
+            "prime, and in the table ↵ marks a line break and ␣ a space. The most varied text by distinct-2 came from "
+            f"{most_varied['strategy']} ({most_varied['distinct_2']:.3f}); the text the model itself found likeliest came "
+            f"from {likeliest['strategy']} ({likeliest['mean_log_likelihood']:.3f}).")
+    fence = "````"
+    details = ["<details><summary>Every sample, by strategy</summary>\n"]
+    for st in strategies:
+        body = "\n%\n".join(x.rstrip("\n") for x in st.get("samples", []))
+        details.append(f"{st['strategy']}:\n\n{fence}text\n{body}\n{fence}\n")
+    details.append("</details>\n")
+    return ("\n" + "\n".join(rows) + f"\n\n{text} From `{res.shown(run, 'samples.json')}`.\n\n" + "\n".join(details))
+
+
+def table_kv_cache(res: Results, run: str, compare: str | None = None) -> str | None:
+    d = res.json(run, "kv_cache.json")
+    if d is None or not d.get("rows"):
+        return None
+    m = d.get("model", {})
+    rows = ["| position $L$ of the new token | without the cache | with the cache | speed-up |", "|---|---|---|---|"]
+    for r in d["rows"]:
+        rows.append(f"| {r['length']:,} | {r['no_cache_ms']:.3f} ms | {r['cache_ms']:.3f} ms | **{r['speedup']:,.0f}×** |")
+    text = []
+    if m:
+        text.append(f"Measured on a model of width {m['n_embd']}, {m['n_layer']} layers and {m['n_head']} heads with "
+                    f"{m['n_positions']:,} positions; the medians of repeated timings.")
+    g = d.get("generation_256") or {}
+    if g:
+        text.append(f"A whole greedy generation of 256 tokens after a one-token prompt ran at "
+                    f"{g['cache_tokens_per_second']:,.0f} tokens per second with the cache and "
+                    f"{g['no_cache_tokens_per_second']:,.1f} without it, "
+                    f"{g['cache_tokens_per_second'] / g['no_cache_tokens_per_second']:,.0f} times as fast.")
+    if "cache_bytes_per_token" in d and m:
+        b = d["cache_bytes_per_token"]
+        text.append(f"The cache holds {b:,.0f} bytes per token ($2 \\times {m['n_layer']} \\times {m['n_embd']} "
+                    f"\\times 4$), {b * m['n_positions'] / 2 ** 20:,.1f} MiB when all {m['n_positions']:,} positions "
+                    "are filled.")
+    return "\n" + "\n".join(rows) + "\n\n" + " ".join(text) + f" From `{res.shown(run, 'kv_cache.json')}`.\n"
+
+
+def table_couplet_finetune(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = res.json(run, "summary.json")
+    if s is None or "val_loss_y_given_x" not in s:
+        return None
+    b_xy, a_xy = s["val_loss_y_given_x_before_finetune"], s["val_loss_y_given_x"]
+    b_y, a_y = s["val_loss_y_alone_before_finetune"], s["val_loss_y_alone"]
+    rows = ["| on the held-out pairs, nats per character of $y$ | before fine-tuning | after fine-tuning |",
+            "|---|---|---|",
+            f"| $y$ given $x$: $-\\frac{{1}}{{\\lvert y \\rvert}} \\log P(y \\mid x)$ | {b_xy:.4f} | **{a_xy:.4f}** |",
+            f"| $y$ alone: $-\\frac{{1}}{{\\lvert y \\rvert}} \\log P(y)$ | {b_y:.4f} | {a_y:.4f} |",
+            f"| what $x$ is worth: the second row minus the first | {b_y - b_xy:.4f} | **{a_y - a_xy:.4f}** |"]
+    n = s["heldout_pairs"]
+    change = b_xy - a_xy
+    text = [f"Fine-tuned on {s['train_pairs']:,} couplets for {s['steps']:,} steps ({s['train_seconds']:.0f} s); "
+            f"{n:,} couplets from the held-out poems are scored.",
+            ("Fine-tuning lowered the loss of $y$ given $x$ by " if change > 0 else
+             "Fine-tuning did not lower the loss of $y$ given $x$; it changed by ")
+            + f"{abs(change):.4f} nats per character.",
+            f"Of the {n:,} lines $y$ the fine-tuned model wrote (greedy, after each $x$), "
+            f"{100 * s['length_match_rate']:.1f}% have the length of their $x$ and "
+            f"{100 * s['closing_mark_rate']:.1f}% end with 。, ！, ？ or ；."]
+    return "\n" + "\n".join(rows) + "\n\n" + " ".join(text) + f" From `{res.shown(run, 'summary.json')}`.\n"
+
+
+def table_couplet_generated(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = res.json(run, "summary.json")
+    if s is None or not s.get("samples"):
+        return None
+    rows = ["| $x$ (held out) | the poem's $y$ | the model's $y$ (greedy) | same length |", "|---|---|---|---|"]
+    for e in s["samples"]:
+        same = "yes" if len(e["generated"]) == len(e["x"]) else ""
+        rows.append(f"| {e['x']} | {e['y']} | {_shown_sample(e['generated']) if e['generated'] else '(nothing)'} | {same} |")
+    return ("\n" + "\n".join(rows) + f"\n\nThe first {len(s['samples'])} held-out couplets. From "
+            f"`{res.shown(run, 'summary.json')}`.\n")
+
+
 TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class,
           "sentencepiece": table_sentencepiece, "synonyms": table_synonyms, "neighbours": table_neighbours,
-          "gensim": table_gensim, "summary": table_bert_summary, "predict": table_bert_predict}
+          "gensim": table_gensim, "summary": table_bert_summary, "predict": table_bert_predict,
+          "gpt_summary": table_gpt_summary, "gpt_strategies": table_gpt_strategies, "kv_cache": table_kv_cache,
+          "finetune": table_couplet_finetune, "generated": table_couplet_generated}
 
 
 def table_block(res: Results, chapter: str, spec: str) -> str:
@@ -956,7 +1250,10 @@ def exercises_block(app: Sphinx, chapter: str | None, spec: str) -> str:
         raise ValueError(f"exercises placeholder '{spec}': expected 'all' or this chapter ({chapter})")
     mine = [e for e in exercises if e["chapter"] == chapter]
     if not mine:
-        raise ValueError(f"no exercises for chapter {chapter} in {manifest_path}")
+        # The lesson may be written before its exercises: the list fills in once the
+        # manifest holds them (a misspelt chapter is caught by the check above).
+        return ("\nThis chapter's exercises are not in `exercises/manifest.json` yet; `./book grade` lists every "
+                "exercise there is.\n")
     return "\n" + "\n".join(exercise_entry(e, n, tasks, 3) for n, e in enumerate(mine, 1))
 
 

@@ -65,7 +65,7 @@ std::string strategy_name(Strategy strategy);
 
 /// Settings of `next_token`, with Hugging Face's `generate` defaults.
 struct SamplingOptions {
-  Strategy strategy = Strategy::sample;
+  Strategy strategy = Strategy::sample;  ///< how the token is chosen
   float temperature = 1.0f;         ///< for every strategy but greedy
   int64_t top_k = 50;               ///< for Strategy::top_k
   float top_p = 0.9f;               ///< for Strategy::top_p

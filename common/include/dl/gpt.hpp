@@ -51,7 +51,7 @@ struct GPTConfig {
   float embd_pdrop = 0.1f;     ///< dropout after the embeddings
   float resid_pdrop = 0.1f;    ///< dropout on each block's two branches
   float attn_pdrop = 0.1f;     ///< dropout on the attention weights
-  float layer_norm_epsilon = 1e-5f;
+  float layer_norm_epsilon = 1e-5f;  ///< added to the variance in every LayerNorm
   float initializer_range = 0.02f;  ///< standard deviation of every weight at the start
 
   /// The MLP's hidden width (n_inner, or 4E when it is 0).
@@ -81,6 +81,8 @@ struct KVCache {
 /// output layer tied to the token embeddings.
 class GPT : public Module {
  public:
+  /// A model of `config`'s shape with GPT-2's initialisation drawn from `gen` (which also
+  /// drives dropout); throws dl::Error when the config does not validate.
   explicit GPT(const GPTConfig& config, Generator& gen = default_generator());
 
   /// Hidden states after ln_f.  ids: B*T row-major  ->  (B,T,E)
@@ -105,7 +107,7 @@ class GPT : public Module {
 
   std::string type_name() const override { return "GPT"; }
 
-  GPTConfig config;
+  GPTConfig config;  ///< the shape the model was built with
   Embedding wte;  ///< (V, E) token embeddings, also the output layer
   Embedding wpe;  ///< (n_positions, E) learned position embeddings
   std::vector<std::unique_ptr<TransformerEncoderLayer>> h;  ///< the blocks
@@ -126,8 +128,8 @@ struct GenerateOptions {
 /// One generated token and the model's probability of it (softmax of the raw scores,
 /// before temperature and filters).
 struct GeneratedToken {
-  int id = 0;
-  float probability = 0.0f;
+  int id = 0;                ///< the token's id
+  float probability = 0.0f;  ///< softmax of the raw scores at this id
 };
 
 /// Autoregressive generation after `prompt` (at least one id): one token at a time by
