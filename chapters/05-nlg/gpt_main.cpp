@@ -32,6 +32,7 @@ constexpr const char* kChapter = "05-nlg";
 constexpr const char* kCoupletRun = "05-nlg-couplet";
 constexpr const char* kFullRun = "05-nlg-full";  // where --full pretraining writes (3x the steps)
 constexpr int64_t kLogEvery = 10;  // steps between two training records of metrics.jsonl
+constexpr int kUnknown = dl::data::CharVocab::kUnknown;  // <unk> is read in a prime but never written
 
 struct Options {
   std::string task = "pretrain";
@@ -49,7 +50,7 @@ struct Options {
     const auto& positive = dl::app::positive;
     cli.add_option("--task", task, "pretrain (the language model) or couplet (fine-tune it on couplets: P(y|x))")
         ->check(CLI::IsMember({"pretrain", "couplet"}));
-    cli.add_option("--steps", steps, "training steps (default: 600 to pretrain, 300 for couplets)")->check(positive);
+    cli.add_option("--steps", steps, "training steps (default: 500 to pretrain, 300 for couplets)")->check(positive);
     cli.add_flag("--full", full, "three times the steps, dropout 0.1");
     cli.add_option("--batch", batch, "sequences per step")->check(positive);
     cli.add_option("--context", config.n_positions, "tokens the model reads at most (n_positions)")
@@ -215,7 +216,7 @@ Json compare_strategies(dl::nn::GPT& model, const dl::data::CharVocab& vocab, ui
       if (row.beam > 0) {
         written = dl::nn::beam_generate(model, prompt, row.beam, kNewTokens);
       } else {
-        for (const auto& token : dl::nn::generate(model, prompt, {.sampling = row.sampling, .max_new_tokens = kNewTokens}, gen))
+        for (const auto& token : dl::nn::generate(model, prompt, {.sampling = row.sampling, .max_new_tokens = kNewTokens, .suppress = {kUnknown}}, gen))
           written.push_back(token.id);
       }
       distinct += dl::decode::distinct_n(written, 2);
@@ -392,7 +393,7 @@ Json couplet_generations(dl::nn::GPT& model, const dl::data::CharVocab& vocab, c
     const std::vector<int> prompt = vocab.encode(U"\n" + c.x);
     std::u32string y;
     dl::nn::generate(model, prompt, {.sampling = {.strategy = dl::decode::Strategy::greedy},
-                                     .max_new_tokens = static_cast<int64_t>(2 * c.x.size())},
+                                     .max_new_tokens = static_cast<int64_t>(2 * c.x.size()), .suppress = {kUnknown}},
                      gen, [&](const dl::nn::GeneratedToken& token) {
                        const char32_t ch = vocab.character(token.id);
                        if (ch == U'\n' || ch == U'%') return false;
@@ -511,7 +512,7 @@ int run_generate(const Options& o, const std::string& out_dir, uint64_t seed) {
     dl::decode::SamplingOptions sampling = o.sampling;
     sampling.strategy = dl::decode::parse_strategy(o.strategy);
     dl::Generator gen(seed);
-    for (const auto& token : dl::nn::generate(*pre.model, prompt, {.sampling = sampling, .max_new_tokens = o.max_new_tokens}, gen))
+    for (const auto& token : dl::nn::generate(*pre.model, prompt, {.sampling = sampling, .max_new_tokens = o.max_new_tokens, .suppress = {kUnknown}}, gen))
       ids.push_back(token.id);
   }
   const std::string text = pre.vocab.decode(ids);
@@ -540,7 +541,7 @@ int main(int argc, char** argv) {
     // --out defaults to build/results/05-nlg, 05-nlg-full for --full, 05-nlg-couplet for couplets.
     if (program.common.out_dir.empty())
       program.common.out_dir = dl::app::results_dir(couplet ? kCoupletRun : o.full && !o.generate ? kFullRun : kChapter);
-    if (o.steps == 0) o.steps = couplet ? 300 : 600;
+    if (o.steps == 0) o.steps = couplet ? 300 : 500;
     if (o.full) o.steps *= 3, o.dropout = std::max(o.dropout, 0.1f);
     o.warmup = std::min(o.warmup, o.steps);
     if (o.generate) return run_generate(o, program.common.out_dir, static_cast<uint64_t>(program.common.seed));

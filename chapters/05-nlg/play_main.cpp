@@ -136,6 +136,7 @@ void generate_events(Playground& pg, const ch05::play::Request& r, httplib::Data
   } else {
     dl::Generator gen(seed);
     dl::nn::GenerateOptions options = r.options;
+    options.suppress = {dl::data::CharVocab::kUnknown};  // <unk> may be read in a prime, never written
     options.stop_id = pg.stop_id;
     bool stop = false;
     const auto on_token = [&](const dl::nn::GeneratedToken& t) {

@@ -397,3 +397,23 @@ TEST_CASE("gpt --task couplet refuses a model pretrained with another seed (its 
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("pretrained with --seed 0"));
 }
+
+TEST_CASE("generate: suppressed ids are never written, and an id outside the vocabulary is refused", "[ch05][gpt]") {
+  dl::Generator gen(14);
+  dl::nn::GPT model(tiny_config(7, 64), gen);
+  scale_up(model, gen);
+  const std::vector<int> prompt = {1};
+  dl::Generator g(0);
+  dl::nn::GenerateOptions options{.sampling = {.strategy = dl::decode::Strategy::sample}, .max_new_tokens = 60};
+  std::set<int> seen;
+  for (const auto& t : dl::nn::generate(model, prompt, options, g)) seen.insert(t.id);
+  REQUIRE(seen.size() > 2);
+  options.suppress = {*seen.begin(), *seen.rbegin()};
+  dl::Generator h(0);
+  for (const auto& t : dl::nn::generate(model, prompt, options, h)) {
+    CHECK(t.id != options.suppress[0]);
+    CHECK(t.id != options.suppress[1]);
+  }
+  options.suppress = {7};
+  CHECK_THROWS_WITH(dl::nn::generate(model, prompt, options, h), Catch::Contains("suppressed id 7 is outside"));
+}

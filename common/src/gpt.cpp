@@ -357,6 +357,10 @@ std::vector<GeneratedToken> generate(GPT& model, std::span<const int> prompt, co
   options.sampling.validate();
   if (prompt.empty()) throw Error("generate: the prompt is empty (give at least one token)");
   if (options.max_new_tokens < 0) throw Error("generate: max_new_tokens must not be negative");
+  for (int id : options.suppress)
+    if (id < 0 || id >= model.config.vocab_size)
+      throw Error("generate: suppressed id " + std::to_string(id) + " is outside the vocabulary of " +
+                  std::to_string(model.config.vocab_size));
   const int64_t context = model.config.n_positions;
   // Keep room for at least one new token: a long prompt keeps its last context-1 tokens.
   std::vector<int> ids(prompt.size() >= static_cast<size_t>(context) ? prompt.end() - (context - 1) : prompt.begin(),
@@ -376,6 +380,7 @@ std::vector<GeneratedToken> generate(GPT& model, std::span<const int> prompt, co
     }
     const std::span<const int> written(ids.begin() + static_cast<std::ptrdiff_t>(prompt_length), ids.end());
     std::vector<float> work = scores;
+    for (int id : options.suppress) work[static_cast<size_t>(id)] = -std::numeric_limits<float>::infinity();
     const GeneratedToken token{decode::next_token(work, written, options.sampling, gen), 0.0f};
     out.push_back({token.id, probability_of(scores, token.id)});
     ids.push_back(token.id);

@@ -123,6 +123,9 @@ struct GenerateOptions {
   int64_t max_new_tokens = 100;      ///< tokens generated at most
   int stop_id = -1;                  ///< generation ends after this token (>= 0)
   bool use_cache = true;             ///< false: recompute the whole prefix every step (for comparison)
+  /// Ids never generated (their scores set to -infinity first, as Hugging Face's
+  /// `suppress_tokens`): e.g. a character vocabulary's <unk>.
+  std::vector<int> suppress = {};
 };
 
 /// One generated token and the model's probability of it (softmax of the raw scores,
