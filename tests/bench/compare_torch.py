@@ -324,7 +324,7 @@ def gpt_step():
     decayed = [p for p in model.parameters() if p.dim() >= 2]
     kept = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.1}, {"params": kept, "weight_decay": 0.0}],
-                            lr=2e-3, betas=(0.9, 0.95))
+                            lr=4e-3, betas=(0.9, 0.95))
     def step():
         opt.zero_grad(set_to_none=True)
         F.cross_entropy(model(ids)[0].reshape(batch * steps, -1), targets).backward()

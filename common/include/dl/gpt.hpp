@@ -124,7 +124,7 @@ struct GenerateOptions {
   int stop_id = -1;                  ///< generation ends after this token (>= 0)
   bool use_cache = true;             ///< false: recompute the whole prefix every step (for comparison)
   /// Ids never generated (their scores set to -infinity first, as Hugging Face's
-  /// `suppress_tokens`): e.g. a character vocabulary's <unk>.
+  /// `suppress_tokens`): e.g. a character vocabulary's `<unk>`.
   std::vector<int> suppress = {};
 };
 
