@@ -276,22 +276,9 @@ void BertForMaskedLM::load_hf_state_dict(const dl::NamedTensors& state) {
   load_state_dict(ours);
 }
 
-namespace {
-std::vector<dl::Tensor> parameters_where(const BertForMaskedLM& model, bool matrices) {
-  std::vector<dl::Tensor> out;
-  for (const auto& [name, t] : model.named_parameters())
-    if ((t.dim() >= 2) == matrices) out.push_back(t);
-  return out;
+dl::optim::MatrixDecayAdamW bert_adamw(const BertForMaskedLM& model, float lr, float weight_decay) {
+  return {model.parameters(), {.lr = lr, .beta2 = 0.98f, .eps = 1e-6f, .weight_decay = weight_decay}};
 }
-}  // namespace
-
-BertAdamW::BertAdamW(const BertForMaskedLM& model, float lr, float weight_decay)
-    : decayed_(parameters_where(model, true), {.lr = lr, .beta2 = 0.98f, .eps = 1e-6f, .weight_decay = weight_decay}),
-      kept_(parameters_where(model, false), {.lr = lr, .beta2 = 0.98f, .eps = 1e-6f, .weight_decay = 0.0f}) {}
-
-void BertAdamW::set_lr(float lr) { decayed_.set_lr(lr), kept_.set_lr(lr); }
-void BertAdamW::zero_grad() { decayed_.zero_grad(), kept_.zero_grad(); }
-void BertAdamW::step() { decayed_.step(), kept_.step(); }
 
 // [mlm-mask]
 MaskedBatch mask_tokens(std::span<const int> ids, std::span<const int> never, float prob, int mask_id,

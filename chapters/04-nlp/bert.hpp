@@ -109,16 +109,7 @@ class BertForMaskedLM : public dl::nn::Module {
 /// AdamW as BERT and RoBERTa train: weight decay on the matrices (embeddings included) but
 /// not on biases and LayerNorm's scales and shifts; beta2 0.98 and eps 1e-6 (RoBERTa's,
 /// steadier at a high learning rate).
-class BertAdamW {
- public:
-  BertAdamW(const BertForMaskedLM& model, float lr, float weight_decay);
-  void set_lr(float lr);
-  void zero_grad();
-  void step();
-
- private:
-  dl::optim::AdamW decayed_, kept_;
-};
+dl::optim::MatrixDecayAdamW bert_adamw(const BertForMaskedLM& model, float lr, float weight_decay);
 
 /// Hugging Face's name of one of our parameters ("encoder.layer.0.self_attn.query.weight"
 /// -> "bert.encoder.layer.0.attention.self.query.weight").

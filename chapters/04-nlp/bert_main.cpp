@@ -383,7 +383,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   std::printf("model: %lld parameters (%lld of them the word embeddings, shared with the output layer)\n",
               static_cast<long long>(model.num_parameters()),
               static_cast<long long>(model.embeddings.word_embeddings.weight.numel()));
-  ch04::BertAdamW optimizer(model, o.lr, o.weight_decay);
+  dl::optim::MatrixDecayAdamW optimizer = ch04::bert_adamw(model, o.lr, o.weight_decay);
   const std::vector<dl::Tensor> params = model.parameters();
 
   dl::app::MetricsWriter metrics(out_dir + "/metrics.jsonl");

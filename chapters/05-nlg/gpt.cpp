@@ -125,22 +125,9 @@ double evaluate(dl::nn::GPT& model, std::span<const int> stream, int64_t batch) 
 }
 // [evaluate]
 
-namespace {
-std::vector<dl::Tensor> parameters_where(const dl::nn::GPT& model, bool matrices) {
-  std::vector<dl::Tensor> out;
-  for (const auto& [name, t] : model.named_parameters())
-    if ((t.dim() >= 2) == matrices) out.push_back(t);
-  return out;
+dl::optim::MatrixDecayAdamW gpt_adamw(const dl::nn::GPT& model, float lr, float weight_decay) {
+  return {model.parameters(), {.lr = lr, .beta2 = 0.95f, .weight_decay = weight_decay}};
 }
-}  // namespace
-
-GptAdamW::GptAdamW(const dl::nn::GPT& model, float lr, float weight_decay)
-    : decayed_(parameters_where(model, true), {.lr = lr, .beta2 = 0.95f, .weight_decay = weight_decay}),
-      kept_(parameters_where(model, false), {.lr = lr, .beta2 = 0.95f, .weight_decay = 0.0f}) {}
-
-void GptAdamW::set_lr(float lr) { decayed_.set_lr(lr), kept_.set_lr(lr); }
-void GptAdamW::zero_grad() { decayed_.zero_grad(), kept_.zero_grad(); }
-void GptAdamW::step() { decayed_.step(), kept_.step(); }
 
 bool closes_sentence(char32_t c) { return c == U'。' || c == U'！' || c == U'？' || c == U'；'; }
 

@@ -56,16 +56,7 @@ double evaluate(dl::nn::GPT& model, std::span<const int> stream, int64_t batch =
 
 /// AdamW as GPT-2 is usually trained: weight decay on the weight matrices and embeddings,
 /// none on biases and LayerNorm's parameters; betas (0.9, 0.95).
-class GptAdamW {
- public:
-  GptAdamW(const dl::nn::GPT& model, float lr, float weight_decay);
-  void set_lr(float lr);
-  void zero_grad();
-  void step();
-
- private:
-  dl::optim::AdamW decayed_, kept_;
-};
+dl::optim::MatrixDecayAdamW gpt_adamw(const dl::nn::GPT& model, float lr, float weight_decay);
 
 /// A couplet from a poem: a line x that closes with a comma and the line y that follows it
 /// (closing with 。！？ or ；): "白日依山尽，" -> "黄河入海流。"

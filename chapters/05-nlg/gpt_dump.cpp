@@ -4,7 +4,7 @@
 //   out.logits           the scores (B*T, V)
 //   loss                 the mean cross-entropy
 //   grad.<name>          each parameter's gradient, under Hugging Face's names and layouts
-//   adamw.<name>         each parameter after one step of GPT's AdamW (ch05::GptAdamW)
+//   adamw.<name>         each parameter after one step of GPT's AdamW (ch05::gpt_adamw)
 // metadata: the batch shape and the optimiser's settings.
 //
 // usage: gpt_dump DIR
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
       targets[i] = i % 7 == 2 ? -100 : static_cast<int>(gen.below(static_cast<uint64_t>(config.vocab_size)));
     }
     const float lr = 1e-2f, weight_decay = 0.1f;
-    ch05::GptAdamW optimizer(model, lr, weight_decay);
+    dl::optim::MatrixDecayAdamW optimizer = ch05::gpt_adamw(model, lr, weight_decay);
     optimizer.zero_grad();
     const dl::Tensor logits = model.forward(ids, batch, steps);
     const dl::Tensor loss = dl::cross_entropy(logits, targets);

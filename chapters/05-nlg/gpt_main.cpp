@@ -261,7 +261,7 @@ int run_pretrain(const dl::app::Program& program, Options& o) {
   dl::nn::GPT model(o.config, gen);
   std::printf("model: %lld parameters (%lld of them the token embeddings, shared with the output layer)\n",
               static_cast<long long>(model.num_parameters()), static_cast<long long>(model.wte.weight.numel()));
-  ch05::GptAdamW optimizer(model, o.lr, o.weight_decay);
+  dl::optim::MatrixDecayAdamW optimizer = ch05::gpt_adamw(model, o.lr, o.weight_decay);
   const std::vector<dl::Tensor> params = model.parameters();
   dl::app::MetricsWriter metrics(out_dir + "/metrics.jsonl");
   dl::app::ProgressBar bar("gpt", o.steps);
@@ -442,7 +442,7 @@ int run_couplet(const dl::app::Program& program, Options& o) {
   std::printf("before fine-tuning: y given x %.3f nats per character, y alone %.3f\n", before, alone_before);
 
   model.train();
-  ch05::GptAdamW optimizer(model, o.lr, o.weight_decay);
+  dl::optim::MatrixDecayAdamW optimizer = ch05::gpt_adamw(model, o.lr, o.weight_decay);
   const std::vector<dl::Tensor> params = model.parameters();
   dl::app::MetricsWriter metrics(out_dir + "/metrics.jsonl");
   dl::app::ProgressBar bar("couplet", o.steps);

@@ -111,4 +111,24 @@ float cosine_lr(int64_t step, int64_t total_steps, float base_lr, float final_lr
   return final_lr + (base_lr - final_lr) * static_cast<float>(0.5 * (1.0 + std::cos(std::numbers::pi * progress)));
 }
 
+namespace {
+std::vector<Tensor> parameters_where(const std::vector<Tensor>& params, bool matrices) {
+  std::vector<Tensor> out;
+  for (const Tensor& t : params)
+    if ((t.dim() >= 2) == matrices) out.push_back(t);
+  return out;
+}
+AdamOptions without_decay(AdamOptions options) {
+  options.weight_decay = 0.0f;
+  return options;
+}
+}  // namespace
+
+MatrixDecayAdamW::MatrixDecayAdamW(const std::vector<Tensor>& params, AdamOptions options)
+    : decayed_(parameters_where(params, true), options), kept_(parameters_where(params, false), without_decay(options)) {}
+
+void MatrixDecayAdamW::set_lr(float lr) { decayed_.set_lr(lr), kept_.set_lr(lr); }
+void MatrixDecayAdamW::zero_grad() { decayed_.zero_grad(), kept_.zero_grad(); }
+void MatrixDecayAdamW::step() { decayed_.step(), kept_.step(); }
+
 }  // namespace dl::optim

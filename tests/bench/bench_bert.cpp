@@ -23,7 +23,7 @@ void BM_BertTrainStep(benchmark::State& state) {
     ids[i] = 1000 + static_cast<int>(gen.below(static_cast<uint64_t>(vocab - 1000)));
     if (i % 7 == 3) rows.push_back(static_cast<int>(i)), labels.push_back(ids[i]), ids[i] = 103;  // [MASK]
   }
-  ch04::BertAdamW optimizer(model, 3e-3f, 0.01f);  // the program's defaults
+  dl::optim::MatrixDecayAdamW optimizer = ch04::bert_adamw(model, 3e-3f, 0.01f);  // the program's defaults
   const std::vector<dl::Tensor> params = model.parameters();
   for (auto _ : state) {
     optimizer.zero_grad();

@@ -22,7 +22,7 @@ void BM_GptTrainStep(benchmark::State& state) {
   std::vector<int> ids(static_cast<size_t>(batch * steps)), targets(ids.size());
   for (size_t i = 0; i < ids.size(); ++i)
     ids[i] = static_cast<int>(gen.below(kVocab)), targets[i] = static_cast<int>(gen.below(kVocab));
-  ch05::GptAdamW optimizer(model, 4e-3f, 0.1f);  // the program's defaults
+  dl::optim::MatrixDecayAdamW optimizer = ch05::gpt_adamw(model, 4e-3f, 0.1f);  // the program's defaults
   const std::vector<dl::Tensor> params = model.parameters();
   for (auto _ : state) {
     optimizer.zero_grad();

@@ -91,6 +91,22 @@ class AdamW : public Adam {
   void step() override;
 };
 
+/// AdamW as Transformers are trained: weight decay on the parameters of two or more
+/// dimensions (weight matrices and embedding tables) and none on vectors (biases,
+/// LayerNorm's scales and shifts), which decay would only pull towards 0 while the
+/// normalisation undoes it. One AdamW per group, stepped together.
+class MatrixDecayAdamW {
+ public:
+  /// Splits `params` by dimension; `options.weight_decay` applies to the matrices only.
+  MatrixDecayAdamW(const std::vector<Tensor>& params, AdamOptions options);
+  void set_lr(float lr);  ///< both groups
+  void zero_grad();       ///< both groups
+  void step();            ///< both groups
+
+ private:
+  AdamW decayed_, kept_;
+};
+
 /// Scales all gradients so that their joint L2 norm is at most `max_norm`: if the
 /// norm exceeds it, every gradient is multiplied by max_norm / (norm + 1e-6)
 /// (PyTorch's formula). The squares are summed element by element in double, so
