@@ -2,6 +2,7 @@
 #include "dl/gpt.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,14 @@ std::string number_text(double x) {
   std::ostringstream s;
   s << x;
   return s.str();
+}
+
+// A float as the decimal that reads back as it (0.02f is 0.019999999552965164 as a double):
+// what config.json should say.
+double shortest(float v) {
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  return std::strtod(std::string(buf, end).c_str(), nullptr);
 }
 
 void init_normal(Tensor& t, float std, Generator& gen) {
@@ -49,8 +58,8 @@ void GPTConfig::validate() const {
   if (n_embd % n_head != 0)
     throw Error("GPTConfig: n_embd " + std::to_string(n_embd) + " must split evenly into " + std::to_string(n_head) +
                 " heads");
-  for (const auto& [name, p] : {std::pair{"embd_pdrop", embd_pdrop}, std::pair{"resid_pdrop", resid_pdrop},
-                                std::pair{"attn_pdrop", attn_pdrop}})
+  for (const auto& [name, p] : {std::pair{"embd_pdrop", shortest(embd_pdrop)}, std::pair{"resid_pdrop", shortest(resid_pdrop)},
+                                std::pair{"attn_pdrop", shortest(attn_pdrop)}})
     if (!(p >= 0.0f && p < 1.0f)) throw Error(std::string("GPTConfig: ") + name + " must be in [0, 1), got " + number_text(p));
   if (!(layer_norm_epsilon > 0.0f))
     throw Error("GPTConfig: layer_norm_epsilon must be positive, got " + number_text(layer_norm_epsilon));
@@ -68,11 +77,11 @@ std::string GPTConfig::to_json() const {
                             {"n_head", n_head},
                             {"n_inner", n_inner > 0 ? nlohmann::json(n_inner) : nlohmann::json(nullptr)},
                             {"activation_function", "gelu_new"},  // GELU's tanh form
-                            {"embd_pdrop", embd_pdrop},
-                            {"resid_pdrop", resid_pdrop},
-                            {"attn_pdrop", attn_pdrop},
-                            {"layer_norm_epsilon", layer_norm_epsilon},
-                            {"initializer_range", initializer_range},
+                            {"embd_pdrop", shortest(embd_pdrop)},
+                            {"resid_pdrop", shortest(resid_pdrop)},
+                            {"attn_pdrop", shortest(attn_pdrop)},
+                            {"layer_norm_epsilon", shortest(layer_norm_epsilon)},
+                            {"initializer_range", shortest(initializer_range)},
                             {"scale_attn_weights", true},
                             {"tie_word_embeddings", true},
                             {"torch_dtype", "float32"}};
