@@ -981,8 +981,8 @@ def table_gpt_summary(res: Results, run: str, compare: str | None = None) -> str
         text.append(_equal_time(res, run, s, LSTM_RUN, lstm))
     if gpt_full is not None and lstm_full is not None and "val_loss" in lstm_full and "val_loss_per_char" in gpt_full:
         text.append(f"With `--full`, three times the steps for each model, "
-                    f"{_ahead(gpt_full['val_loss_per_char'], lstm_full['val_loss'])} at the end of the runs; "
-                    + _equal_time(res, run + FULL_SUFFIX, gpt_full, LSTM_RUN + FULL_SUFFIX, lstm_full))
+                    f"{_ahead(gpt_full['val_loss_per_char'], lstm_full['val_loss'])} at the end of the runs.")
+        text.append(_equal_time(res, run + FULL_SUFFIX, gpt_full, LSTM_RUN + FULL_SUFFIX, lstm_full))
     else:
         text.append(f"The comparison at three times the training time needs `--full` runs of both programs, which "
                     f"`./book run` does not make: `./build/chapters/05-nlg/gpt --full --out build/results/{run}{FULL_SUFFIX}` "
