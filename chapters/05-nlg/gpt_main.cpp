@@ -183,9 +183,6 @@ double mean_log_likelihood(dl::nn::GPT& model, const std::vector<int>& prompt, c
   return -static_cast<double>(dl::cross_entropy(model.forward(std::span<const int>(ids.data(), static_cast<size_t>(t)), 1, t), targets).item());
 }
 
-// The text of `ids` with <unk> shown as U+FFFD.
-std::string text_of(const dl::data::CharVocab& vocab, const std::vector<int>& ids) { return vocab.decode(ids); }
-
 // [strategies]
 // Every strategy from the same primes: samples, distinct-2 and the model's own likelihood.
 Json compare_strategies(dl::nn::GPT& model, const dl::data::CharVocab& vocab, uint64_t seed) {
@@ -223,7 +220,7 @@ Json compare_strategies(dl::nn::GPT& model, const dl::data::CharVocab& vocab, ui
       }
       distinct += dl::decode::distinct_n(written, 2);
       loglik += mean_log_likelihood(model, prompt, written);
-      samples.push_back(text_of(vocab, std::vector<int>(prompt.begin() + 2, prompt.end())) + text_of(vocab, written));
+      samples.push_back(vocab.decode(std::vector<int>(prompt.begin() + 2, prompt.end())) + vocab.decode(written));  // without the "%\n" before the title
     }
     const double n = static_cast<double>(primes.size());
     out.push_back({{"strategy", row.name}, {"distinct_2", distinct / n}, {"mean_log_likelihood", loglik / n}, {"samples", samples}});

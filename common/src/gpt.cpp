@@ -29,6 +29,20 @@ double shortest(float v) {
   return std::strtod(std::string(buf, end).c_str(), nullptr);
 }
 
+// Throws when an id is outside [0, vocab_size): the embedding would read past its table.
+void check_ids(std::span<const int> ids, int64_t vocab_size) {
+  for (int id : ids)
+    if (id < 0 || id >= vocab_size)
+      throw Error("GPT: token id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(vocab_size));
+}
+
+// The prompt as generation reads it: a prompt that leaves no room for a new token in the
+// context keeps its last context-1 tokens.
+std::vector<int> fitting_prompt(std::span<const int> prompt, int64_t context) {
+  const size_t keep = std::min(prompt.size(), static_cast<size_t>(context - 1));
+  return {prompt.end() - static_cast<std::ptrdiff_t>(keep), prompt.end()};
+}
+
 void init_normal(Tensor& t, float std, Generator& gen) {
   float* p = t.data();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = std * gen.normal();
@@ -175,10 +189,7 @@ Tensor GPT::hidden(std::span<const int> ids, int64_t batch, int64_t steps) {
   if (steps > config.n_positions)
     throw ShapeError("GPT: " + std::to_string(steps) + " tokens, more than the " + std::to_string(config.n_positions) +
                      " positions the model has");
-  for (int id : ids)
-    if (id < 0 || id >= config.vocab_size)
-      throw Error("GPT: token id " + std::to_string(id) + " is outside the vocabulary of " +
-                  std::to_string(config.vocab_size));
+  check_ids(ids, config.vocab_size);
   std::vector<int> positions(ids.size());
   for (size_t i = 0; i < positions.size(); ++i) positions[i] = static_cast<int>(static_cast<int64_t>(i) % steps);
   // token + position embeddings (B,T,E), dropout, the causal blocks, the final LayerNorm
@@ -214,10 +225,7 @@ std::vector<float> GPT::forward_cached(std::span<const int> ids, KVCache& cache)
   if (start + n > config.n_positions)
     throw ShapeError("GPT::forward_cached: " + std::to_string(start) + " cached and " + std::to_string(n) +
                      " new positions exceed the model's " + std::to_string(config.n_positions));
-  for (int id : ids)
-    if (id < 0 || id >= config.vocab_size)
-      throw Error("GPT: token id " + std::to_string(id) + " is outside the vocabulary of " +
-                  std::to_string(config.vocab_size));
+  check_ids(ids, config.vocab_size);
   no_grad guard;
   std::vector<int> positions(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) positions[static_cast<size_t>(i)] = static_cast<int>(start + i);
@@ -372,8 +380,7 @@ std::vector<GeneratedToken> generate(GPT& model, std::span<const int> prompt, co
                   std::to_string(model.config.vocab_size));
   const int64_t context = model.config.n_positions;
   // Keep room for at least one new token: a long prompt keeps its last context-1 tokens.
-  std::vector<int> ids(prompt.size() >= static_cast<size_t>(context) ? prompt.end() - (context - 1) : prompt.begin(),
-                       prompt.end());
+  std::vector<int> ids = fitting_prompt(prompt, context);
   const size_t prompt_length = ids.size();
   const bool was_training = model.is_training();
   model.eval();
@@ -405,8 +412,7 @@ std::vector<int> beam_generate(GPT& model, std::span<const int> prompt, int64_t 
                                int stop_id) {
   if (prompt.empty()) throw Error("beam_generate: the prompt is empty (give at least one token)");
   const int64_t context = model.config.n_positions, vocab = model.config.vocab_size;
-  const std::vector<int> start(
-      prompt.size() >= static_cast<size_t>(context) ? prompt.end() - (context - 1) : prompt.begin(), prompt.end());
+  const std::vector<int> start = fitting_prompt(prompt, context);
   max_new_tokens = std::min<int64_t>(max_new_tokens, context - static_cast<int64_t>(start.size()));
   const bool was_training = model.is_training();
   model.eval();
