@@ -25,6 +25,7 @@
 /// | `data.hpp` | IDX files, Fashion-MNIST, `DataLoader` | `data.cpp` |
 /// | `text.hpp`, `utf8.hpp` | fortune files, `CharVocab`, UTF-8 | `text.cpp`, `utf8.cpp` |
 /// | `tokenize.hpp` | GPT-2's byte-level BPE and its trainer, BERT's WordPiece | `tokenize_bpe.cpp`, `tokenize_wordpiece.cpp` (Unicode from ICU: private `unicode.hpp`) |
+/// | `audio.hpp` | `Audio`, `read_audio`, `write_wav`, `hann_window`, `mel_filter_bank`, `power_spectrogram`, `log_mel_spectrogram` (chapter 07) | `audio.cpp` (libsndfile, libsamplerate, FFTW) |
 /// | `io.hpp` | safetensors checkpoints, atomic file writes | `io.cpp` |
 /// | `gradcheck.hpp` | finite-difference gradient checks | `gradcheck.cpp` |
 /// | `memory.hpp` | the caching allocator behind tensor storage | `memory.cpp` |
@@ -32,6 +33,7 @@
 #pragma once
 
 #include "dl/attention.hpp"
+#include "dl/audio.hpp"
 #include "dl/conv.hpp"
 #include "dl/data.hpp"
 #include "dl/error.hpp"
