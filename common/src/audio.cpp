@@ -34,6 +34,9 @@ constexpr float kClipLevel = 0.999f;
 // and refusing it keeps frames * channels (the memory read_audio allocates) bounded.
 constexpr int kMaxFileRate = 768000;
 constexpr int kMaxChannels = 256;
+// Most samples (all channels) read_audio loads: 2^28 floats, 1 GB. Within max_seconds a
+// header may still promise more (many channels at a high rate, e.g. in a sparse file).
+constexpr int64_t kMaxFileSamples = int64_t{1} << 28;
 constexpr int kMaxFft = 65536;
 
 // A number as messages show it: shortest round-trip form ("0.5", "1e-06").
@@ -260,6 +263,10 @@ Audio read_audio(const std::filesystem::path& path, const AudioReadOptions& opti
     file_error(path, "the file is " + num(seconds) + " s long, longer than the limit of " +
                          num(options.max_seconds) + " s (cut it into shorter clips, or raise max_seconds)");
 
+  if (static_cast<int64_t>(info.frames) * info.channels > kMaxFileSamples)
+    file_error(path, "the header promises " + std::to_string(info.frames) + " frames of " +
+                         std::to_string(info.channels) + " channels, more than the " +
+                         std::to_string(kMaxFileSamples) + " samples read_audio loads at once (1 GB)");
   const auto channels = static_cast<size_t>(info.channels);
   std::vector<float> interleaved(static_cast<size_t>(info.frames) * channels);
   const sf_count_t got = sf_readf_float(file.handle, interleaved.data(), info.frames);

@@ -201,6 +201,14 @@ TEST_CASE("audio: read_audio refuses each kind of bad file with a FileError nami
     CHECK_THAT(read_error(dir.file("long.wav")),
                Contains("long.wav") && Contains("36000 s long") && Contains("limit of 60 s"));
   }
+  SECTION("a header promising more than 2^28 samples within max_seconds is refused before reading") {
+    // 50 s of 8 channels at 768 kHz: 3.1e8 samples (1.2 GB of floats), in a sparse file.
+    const uint32_t data_bytes = 768000u * 8u * 2u * 50u;
+    write_bytes(dir.file("wide.wav"), wav_header(1, 8, 768000, 16, data_bytes));
+    fs::resize_file(dir.file("wide.wav"), 44 + static_cast<uintmax_t>(data_bytes));
+    CHECK_THAT(read_error(dir.file("wide.wav")),
+               Contains("wide.wav") && Contains("38400000 frames of 8 channels") && Contains("268435456 samples"));
+  }
   SECTION("a 61-second WAV is over the default limit of 60 s and fine with a higher one") {
     dl::write_wav(dir.file("61.wav"), {std::vector<float>(61 * 8000, 0.0f), 8000});
     CHECK_THAT(read_error(dir.file("61.wav")), Contains("61 s long"));

@@ -66,7 +66,8 @@ struct AudioReadOptions {
 /// Throws `dl::FileError` naming the path for: a missing or unreadable file; something
 /// that is not a regular file (a directory, or a FIFO, which is refused without waiting for
 /// a writer); a file libsndfile cannot decode (its message is included); a file with no
-/// samples; a file longer than `options.max_seconds` (from the header, before reading it);
+/// samples; a file longer than `options.max_seconds` or holding more than 2^28 samples over
+/// all its channels (both from the header, before reading it);
 /// NaN or infinite samples (float files); a clipped file (more than
 /// `options.max_clipped_fraction` of the samples at |x| >= 0.999, counted over all
 /// channels before mixing). Throws `dl::Error` for bad options (a rate <= 0, max_seconds <= 0,
