@@ -89,8 +89,9 @@ SNDFILE* open_sound(const std::filesystem::path& path, SF_INFO& info) {
   return handle;
 }
 
-// Resamples mono `in` from rate `from` to rate `to` with libsamplerate's medium-quality sinc.
-std::vector<float> resample(const std::filesystem::path& path, const std::vector<float>& in, int from, int to) {
+// Resamples mono `in` from rate `from` to rate `to` with libsamplerate's medium-quality sinc;
+// `where` names the source in an error ("FILE: " or "resample: ").
+std::vector<float> resample_samples(const std::string& where, const std::vector<float>& in, int from, int to) {
   const double ratio = static_cast<double>(to) / from;
   std::vector<float> out(static_cast<size_t>(std::ceil(static_cast<double>(in.size()) * ratio)) + 16);
   SRC_DATA data{};
@@ -102,8 +103,8 @@ std::vector<float> resample(const std::filesystem::path& path, const std::vector
   data.end_of_input = 1;
   const int err = src_simple(&data, SRC_SINC_MEDIUM_QUALITY, 1);
   if (err != 0)
-    file_error(path, "resampling from " + std::to_string(from) + " Hz to " + std::to_string(to) +
-                         " Hz failed: " + src_strerror(err));
+    throw FileError(where + "resampling from " + std::to_string(from) + " Hz to " + std::to_string(to) +
+                    " Hz failed: " + src_strerror(err));
   out.resize(static_cast<size_t>(data.output_frames_gen));
   return out;
 }
@@ -300,9 +301,19 @@ Audio read_audio(const std::filesystem::path& path, const AudioReadOptions& opti
   }
   interleaved = {};
   audio.samples = info.samplerate == options.sample_rate ? std::move(mono)
-                                                         : resample(path, mono, info.samplerate, options.sample_rate);
+                                                         : resample_samples(path.string() + ": ", mono, info.samplerate, options.sample_rate);
   for (float& x : audio.samples) x = std::clamp(x, -1.0f, 1.0f);
   return audio;
+}
+
+Audio resample(const Audio& audio, int sample_rate) {
+  if (audio.sample_rate <= 0 || sample_rate <= 0)
+    throw Error("resample: rates must be positive, got " + std::to_string(audio.sample_rate) + " Hz to " +
+                std::to_string(sample_rate) + " Hz");
+  if (audio.sample_rate == sample_rate) return audio;
+  Audio out{resample_samples("resample: ", audio.samples, audio.sample_rate, sample_rate), sample_rate};
+  for (float& x : out.samples) x = std::clamp(x, -1.0f, 1.0f);
+  return out;
 }
 
 void write_wav(const std::filesystem::path& path, const Audio& audio) {

@@ -177,6 +177,24 @@ TEST_CASE("audio: a 22050 Hz sine read at 16 kHz keeps its frequency and the len
   CHECK(std::sqrt(sum / 14000) == Approx(amplitude / std::sqrt(2.0)).epsilon(0.01));
 }
 
+TEST_CASE("audio: resample in memory matches read_audio's resampling and refuses bad rates", "[audio]") {
+  TempDir dir;
+  const dl::Audio cd{sine(1000, 22050, 22050, 0.5), 22050};
+  const dl::Audio direct = dl::resample(cd, 16000);
+  CHECK(direct.sample_rate == 16000);
+  CHECK(std::abs(static_cast<int64_t>(direct.samples.size()) - 16000) <= 2);
+  const dl::Tensor power =
+      dl::power_spectrogram(direct.samples, {.sample_rate = 16000, .n_fft = 1600, .win_length = 1600, .hop_length = 1600});
+  CHECK(peak_bin(power) == 100);
+  dl::write_wav(dir.file("cd.wav"), cd);
+  const dl::Audio read = dl::read_audio(dir.file("cd.wav"));
+  REQUIRE(read.samples.size() == direct.samples.size());
+  for (size_t i = 0; i < read.samples.size(); i += 97) CHECK(read.samples[i] == Approx(direct.samples[i]).margin(1e-4));  // 16-bit file
+  CHECK(dl::resample(cd, 22050).samples == cd.samples);
+  CHECK_THROWS_WITH(dl::resample(cd, 0), Catch::Contains("rates must be positive"));
+  CHECK_THROWS_WITH(dl::resample({{0.0f}, -5}, 16000), Catch::Contains("-5 Hz"));
+}
+
 TEST_CASE("audio: read_audio refuses each kind of bad file with a FileError naming it", "[audio]") {
   TempDir dir;
   SECTION("a missing file") {

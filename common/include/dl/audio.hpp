@@ -74,6 +74,11 @@ struct AudioReadOptions {
 /// max_clipped_fraction outside [0, 1]).
 Audio read_audio(const std::filesystem::path& path, const AudioReadOptions& options = {});
 
+/// `audio` at `sample_rate`, through the same band-limited sinc interpolator as `read_audio`
+/// (libsamplerate's SRC_SINC_MEDIUM_QUALITY), clamped to [-1, 1]; a copy when the rates are
+/// equal. Throws `dl::Error` when either rate is <= 0.
+Audio resample(const Audio& audio, int sample_rate);
+
 /// Writes `audio` to `path` as a mono 16-bit PCM WAV file at `audio.sample_rate`.
 ///
 /// A sample x is stored as round(x * 32767). The file is written atomically (a temporary
