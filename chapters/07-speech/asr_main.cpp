@@ -175,8 +175,16 @@ Json example_for_plots(ch07::AsrModel& model, const ch07::SpeechData& data, cons
     posteriors.push_back(row);
   }
   const dl::LogMelOptions fo = ch07::feature_options();
-  return {{"file", e.utterance->file}, {"voice", e.utterance->voice}, {"said", ch07::words_of(e.utterance->labels)},
-          {"heard", t.text()}, {"sample_rate", fo.sample_rate / 8}, {"wave", wave}, {"frame_seconds", double(fo.hop_length) / fo.sample_rate},
+  const dl::Tensor bank = dl::mel_filter_bank(fo);
+  Json filters = Json::array();
+  for (int64_t m = 0; m < bank.shape()[0]; ++m) {
+    Json row = Json::array();
+    for (int64_t k = 0; k < bank.shape()[1]; ++k) row.push_back(dl::app::json_float(bank.data()[m * bank.shape()[1] + k]));
+    filters.push_back(row);
+  }
+  return {{"mel_filter_bank", filters}, {"n_fft", fo.n_fft}, {"feature_sample_rate", fo.sample_rate},
+          {"file", e.utterance->file}, {"voice", e.utterance->voice}, {"said", ch07::words_of(e.utterance->labels)},
+          {"heard", t.text()}, {"wave_sample_rate", fo.sample_rate / 8}, {"wave", wave}, {"frame_seconds", double(fo.hop_length) / fo.sample_rate},
           {"features", features}, {"output_frame_seconds", 4.0 * fo.hop_length / fo.sample_rate}, {"posteriors", posteriors},
           {"classes", [] { Json c = ch07::kDigitWords; c.push_back("blank"); return c; }()}};
 }
