@@ -152,6 +152,16 @@ def case_cross_entropy(x, meta):
     return {"loss": loss, "grad.logits": logits.grad}
 
 
+def case_ctc(x, meta):
+    """dl's loss is ctc_loss(log_softmax(logits)); PyTorch's fused backward is right after a
+    log_softmax only, so the gradient is compared with respect to the logits."""
+    logits = t(x["in.logits"]).requires_grad_()
+    loss = F.ctc_loss(torch.log_softmax(logits, dim=-1), ids(x["in.targets"]), ids(x["in.input_lengths"]),
+                      ids(x["in.target_lengths"]), blank=0, reduction=meta["reduction"])
+    loss.backward()
+    return {"loss": loss, "grad.logits": logits.grad}
+
+
 # ---- attention: the Transformer's ops and modules ------------------------------------------
 
 def case_layer_norm(x, meta):
@@ -369,6 +379,7 @@ CASES = {
     "lstm": case_recurrent,
     "gru": case_recurrent,
     "cross_entropy": case_cross_entropy,
+    "ctc": case_ctc,
     "layer_norm": case_layer_norm,
     "gelu": case_gelu,
     "masked_softmax": case_masked_softmax,

@@ -19,6 +19,7 @@
 #include <dl/threads.hpp>
 #include <dl/transformer.hpp>
 #include <dl/conv.hpp>
+#include <dl/ctc.hpp>
 #include <dl/io.hpp>
 #include <dl/nn.hpp>
 #include <dl/ops.hpp>
@@ -177,6 +178,32 @@ void recurrent_case(const std::string& dir, const std::string& name, bool lstm, 
   d.add("grad.x", x.grad());
   d.add("grad.h0", h0.grad());
   if (lstm) d.add("grad.c0", c0.grad());
+  d.save(dir, name);
+}
+
+// CTC on log_softmax(logits): PyTorch's fused ctc_loss backward is only the gradient
+// after a log_softmax, so the gradients are compared with respect to the logits.
+// Chapter 07's shape: 10 words and the blank (0); lengths vary and one target repeats a
+// label, so the blank-between-repeats rule and the per-sequence lengths are exercised.
+void ctc_case(const std::string& dir, const std::string& name, dl::CtcReduction reduction, uint64_t seed) {
+  constexpr int64_t kFrames = 12, kBatch = 4, kClasses = 11;
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", "ctc"}, {"reduction", reduction == dl::CtcReduction::mean ? "mean" : "sum"}, {"params", ""}};
+  dl::Tensor logits = (dl::Tensor::randn({kFrames, kBatch, kClasses}, gen) * 2.0f).detach().requires_grad_();
+  const std::vector<int64_t> input_lengths{12, 9, 5, 12}, target_lengths{4, 3, 2, 0};
+  std::vector<int> targets{3, 3, 7, 1, 10, 2, 5, 9, 9};
+  for (size_t i = 0; i + 3 < targets.size(); ++i)  // a few random labels, keeping the repeats
+    if (i % 3 == 2) targets[i] = 1 + static_cast<int>(gen.below(kClasses - 1));
+  d.add("in.logits", logits);
+  d.add_ids("in.targets", targets, {static_cast<int64_t>(targets.size())});
+  d.add_ids("in.input_lengths", std::vector<int>(input_lengths.begin(), input_lengths.end()), {kBatch});
+  d.add_ids("in.target_lengths", std::vector<int>(target_lengths.begin(), target_lengths.end()), {kBatch});
+  const dl::Tensor loss =
+      dl::ctc_loss(dl::log_softmax(logits, -1), targets, input_lengths, target_lengths, {.reduction = reduction});
+  loss.backward();
+  d.add("loss", loss);
+  d.add("grad.logits", logits.grad());
   d.save(dir, name);
 }
 
@@ -477,6 +504,8 @@ int main(int argc, char** argv) {
       cross_entropy_case(dir, "cross_entropy_ls0", 0.0f, 41);
       cross_entropy_case(dir, "cross_entropy_ls0.1", 0.1f, 42);
       cross_entropy_case(dir, "cross_entropy_ls0.35", 0.35f, 43);
+      ctc_case(dir, "ctc_mean", dl::CtcReduction::mean, 44);
+      ctc_case(dir, "ctc_sum", dl::CtcReduction::sum, 45);
     }
     if (attention) {
       layer_norm_case(dir, "layer_norm", 1e-5f, 61);

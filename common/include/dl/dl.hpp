@@ -17,6 +17,7 @@
 /// | `ops.hpp` | elementwise, activations (`gelu`, `masked_softmax`, ...), reductions, `matmul`, `linear`, shape ops, `layer_norm` and its kernels, losses, `embedding`, `dropout` | `ops_<family>.cpp`, named in the header's groups |
 /// | `attention.hpp` | `scaled_dot_product_attention` (fused, with padding and causal masks), `attention_weights` | `ops_attention.cpp` |
 /// | `conv.hpp` | `conv2d`, pooling, `batch_norm2d` and their kernels | `ops_conv.cpp`, `ops_pool.cpp`, `ops_norm.cpp` |
+/// | `ctc.hpp` | `ctc_loss`, `ctc_greedy_decode`, `ctc_prefix_beam_search`, `ctc_collapse` | `ops_ctc.cpp` |
 /// | `rnn.hpp` | RNN/LSTM/GRU cells, the fused `lstm_layer`, `Embedding`, `RNN`, `LSTM`, `GRU` | `rnn.cpp` |
 /// | `nn.hpp` | `Module`, `Layer`, `Linear`, `Conv2d`, pooling, `BatchNorm2d`, `LayerNorm`, `TiedLinear`, `Dropout`, `Sequential`, `summary` | `nn.cpp` |
 /// | `transformer.hpp` | `MultiheadAttention`, `TransformerEncoderLayer` | `transformer.cpp` |
@@ -35,6 +36,7 @@
 #include "dl/attention.hpp"
 #include "dl/audio.hpp"
 #include "dl/conv.hpp"
+#include "dl/ctc.hpp"
 #include "dl/data.hpp"
 #include "dl/error.hpp"
 #include "dl/io.hpp"
