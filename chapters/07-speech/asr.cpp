@@ -17,6 +17,7 @@ dl::LogMelOptions feature_options() {
   return o;
 }
 
+// [features]
 dl::Tensor features_of(const dl::Audio& audio) {
   if (audio.sample_rate != feature_options().sample_rate)
     throw dl::Error("features need 16 kHz audio, got " + std::to_string(audio.sample_rate) + " Hz (read_audio resamples)");
@@ -32,6 +33,7 @@ dl::Tensor features_of(const dl::Audio& audio) {
   }
   return f;
 }
+// [features]
 
 int64_t subsampled_length(int64_t frames) {
   const auto half = [](int64_t n) { return (n + 2 * 1 - 3) / 2 + 1; };  // kernel 3, stride 2, padding 1
@@ -61,6 +63,7 @@ AsrModel::AsrModel(const AsrConfig& c, dl::Generator& gen)
   register_module("classify", classify);
 }
 
+// [asr-forward]
 AsrModel::Output AsrModel::forward(const std::vector<const dl::Tensor*>& features) {
   if (features.empty()) throw dl::Error("AsrModel: an empty batch");
   const int64_t batch = static_cast<int64_t>(features.size()), bands = config.n_mels;
@@ -86,7 +89,9 @@ AsrModel::Output AsrModel::forward(const std::vector<const dl::Tensor*>& feature
   out.log_probs = dl::log_softmax(classify(h), -1);
   return out;
 }
+// [asr-forward]
 
+// [edit-distance]
 int64_t edit_distance(std::span<const int> a, std::span<const int> b) {
   std::vector<int64_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = int64_t(j);
@@ -101,12 +106,14 @@ int64_t edit_distance(std::span<const int> a, std::span<const int> b) {
   }
   return row[b.size()];
 }
+// [edit-distance]
 
 int64_t edit_distance(const std::string& a, const std::string& b) {
   const std::vector<int> x(a.begin(), a.end()), y(b.begin(), b.end());
   return edit_distance(std::span<const int>(x), std::span<const int>(y));
 }
 
+// [greedy]
 Transcript transcribe_column(const AsrModel::Output& out, int64_t b) {
   const dl::Shape& s = out.log_probs.shape();
   if (b < 0 || b >= s[1]) throw dl::Error("transcribe_column: column " + std::to_string(b) + " of a batch of " + std::to_string(s[1]));
@@ -124,6 +131,7 @@ Transcript transcribe_column(const AsrModel::Output& out, int64_t b) {
   }
   return t;
 }
+// [greedy]
 
 void save_model(const std::string& dir, const AsrModel& model) {
   std::filesystem::create_directories(dir);

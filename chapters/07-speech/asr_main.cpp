@@ -92,6 +92,7 @@ struct Scores {
   std::vector<Json> mistakes;
 };
 
+// [ctc-of]
 dl::Tensor ctc_of(const ch07::AsrModel::Output& out, const std::vector<const Example*>& batch, dl::ctc::Reduction reduction) {
   std::vector<int> targets;
   std::vector<int64_t> target_lengths;
@@ -101,6 +102,7 @@ dl::Tensor ctc_of(const ch07::AsrModel::Output& out, const std::vector<const Exa
   }
   return dl::ctc_loss(out.log_probs, targets, out.lengths, target_lengths, {.blank = ch07::kBlank, .reduction = reduction});
 }
+// [ctc-of]
 
 Scores evaluate(ch07::AsrModel& model, const std::vector<Example>& examples, int64_t beam_width, size_t limit = SIZE_MAX) {
   dl::NoGradGuard no_grad;
@@ -146,11 +148,13 @@ Scores evaluate(ch07::AsrModel& model, const std::vector<Example>& examples, int
   return s;
 }
 
+// [learning-rate]
 float learning_rate(const Options& o, int64_t step, int64_t total) {
   if (step <= o.warmup) return o.lr * float(step) / float(std::max<int64_t>(o.warmup, 1));
   const double progress = double(step - o.warmup) / double(std::max<int64_t>(total - o.warmup, 1));
   return o.lr * float(0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * std::min(progress, 1.0))));
 }
+// [learning-rate]
 
 // One test utterance for the lesson's plots: its waveform (every 8th sample), its features,
 // and the network's probability of each class at each output frame.
@@ -247,6 +251,7 @@ int run_train(const dl::app::Program& program, Options& o) {
     for (const int64_t index : order) {
       ++step;
       const auto& batch = batches[size_t(index)];
+      // [train-step]
       optimizer.set_lr(learning_rate(o, step, total_steps));
       std::vector<const dl::Tensor*> features;
       for (const Example* e : batch) features.push_back(&e->features);
@@ -255,6 +260,7 @@ int run_train(const dl::app::Program& program, Options& o) {
       loss.backward();
       dl::optim::clip_grad_norm(params, o.clip);
       optimizer.step();
+      // [train-step]
       loss_sum += loss.item(), ++loss_count;
       if (step % o.log_every == 0 || step == total_steps) {
         metrics.write({{"step", step}, {"epoch", epoch}, {"train_loss", loss_sum / double(loss_count)},

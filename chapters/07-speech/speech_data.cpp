@@ -87,6 +87,7 @@ std::vector<const espeak_VOICE*> list_voices(const char* language) {  // call wi
 
 }  // namespace
 
+// [split-variants]
 VoiceSplit split_variants(const std::vector<std::string>& variants) {
   VoiceSplit split;
   for (const std::string& v : variants) {
@@ -95,6 +96,7 @@ VoiceSplit split_variants(const std::vector<std::string>& variants) {
   }
   return split;
 }
+// [split-variants]
 
 std::vector<std::string> espeak_accents() {
   std::lock_guard lock(espeak_mutex);
@@ -154,6 +156,7 @@ std::vector<Utterance> plan_utterances(const DataSpec& spec, const std::vector<s
   return plan;
 }
 
+// [synthesise]
 dl::Audio synthesise(const Utterance& u, uint64_t seed) {
   std::vector<short> samples;
   int rate = 0;
@@ -190,6 +193,7 @@ dl::Audio synthesise(const Utterance& u, uint64_t seed) {
   for (float& x : speech) x *= gain;
   return dl::resample(dl::Audio{std::move(speech), rate}, kSampleRate);
 }
+// [synthesise]
 
 namespace {
 

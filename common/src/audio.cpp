@@ -290,6 +290,7 @@ Audio read_audio(const std::filesystem::path& path, const AudioReadOptions& opti
                          percent(options.max_clipped_fraction) +
                          " allowed (record it again at a lower level, or raise max_clipped_fraction)");
 
+  // [read-audio-mix]
   // Mix down: the average of the channels of each frame.
   Audio audio;
   audio.sample_rate = options.sample_rate;
@@ -303,6 +304,7 @@ Audio read_audio(const std::filesystem::path& path, const AudioReadOptions& opti
   audio.samples = info.samplerate == options.sample_rate ? std::move(mono)
                                                          : resample_samples(path.string() + ": ", mono, info.samplerate, options.sample_rate);
   for (float& x : audio.samples) x = std::clamp(x, -1.0f, 1.0f);
+  // [read-audio-mix]
   return audio;
 }
 
@@ -354,10 +356,13 @@ void write_wav(const std::filesystem::path& path, const Audio& audio) {
   write_file_atomically(path.string(), memory.bytes);
 }
 
+// [hz-to-mel]
 float hz_to_mel(float hz) { return 2595.0f * std::log10(1.0f + hz / 700.0f); }
 
 float mel_to_hz(float mel) { return 700.0f * (std::pow(10.0f, mel / 2595.0f) - 1.0f); }
+// [hz-to-mel]
 
+// [hann]
 Tensor hann_window(int length) {
   if (length <= 0) throw Error("hann_window: length must be positive, got " + std::to_string(length));
   Tensor w = Tensor::empty({length});
@@ -367,7 +372,9 @@ Tensor hann_window(int length) {
   for (int n = 0; n < length; ++n) p[n] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * kPi * n / length));
   return w;
 }
+// [hann]
 
+// [mel-filter-bank]
 Tensor mel_filter_bank(const LogMelOptions& options) {
   check_mels(options, "mel_filter_bank");
   // fb: (M, F) with F = n_fft/2 + 1 bins
@@ -406,7 +413,9 @@ Tensor mel_filter_bank(const LogMelOptions& options) {
   }
   return fb;
 }
+// [mel-filter-bank]
 
+// [power-spectrogram]
 Tensor power_spectrogram(std::span<const float> samples, const LogMelOptions& options) {
   check_frames(options, "power_spectrogram");
   check_finite(samples, "power_spectrogram");
@@ -436,7 +445,9 @@ Tensor power_spectrogram(std::span<const float> samples, const LogMelOptions& op
   }
   return out;
 }
+// [power-spectrogram]
 
+// [log-mel]
 Tensor log_mel_spectrogram(std::span<const float> samples, const LogMelOptions& options) {
   check_mels(options, "log_mel_spectrogram");
   const Tensor fb = mel_filter_bank(options);  // (M, F)
@@ -456,5 +467,6 @@ Tensor log_mel_spectrogram(std::span<const float> samples, const LogMelOptions& 
   }
   return out;
 }
+// [log-mel]
 
 }  // namespace dl

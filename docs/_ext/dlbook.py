@@ -20,7 +20,12 @@ generated into the source tree:
     a grid of layers by heads from ``attention.json``), and chapter 05's ``gpt_loss`` (the
     GPT's losses, and its validation loss against seconds of training beside chapter 03's
     LSTM) and ``kv_cache`` (the time of one token with and without the cache, and the
-    speed-up, from ``kv_cache.json``). Figures go to ``_generated/`` in the
+    speed-up, from ``kv_cache.json``), and chapter 07's ``asr_wave``, ``asr_spectrogram``,
+    ``asr_mel_bank`` and ``asr_posteriors`` (a test utterance's waveform, its log-mel features,
+    the mel filter bank, and the network's probability of each class over time, all from
+    ``examples.json``), ``asr_loss`` (CTC losses and the validation word error rate, from
+    ``metrics.jsonl``) and ``asr_confusion`` (digits said against digits heard on the test
+    voices, from ``summary.json``). Figures go to ``_generated/`` in the
     staging folder and are only redrawn when their inputs change.
 
 ``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
@@ -37,7 +42,11 @@ generated into the source tree:
     LSTM and the unigram baseline, with which is ahead at the end and at equal time, and the
     ``--full`` runs when ``05-nlg-full`` and ``03-rnn-full`` exist), ``gpt_strategies``
     (``samples.json``), ``kv_cache`` (``kv_cache.json``), and ``couplet finetune`` and
-    ``couplet generated`` (the fine-tune's ``summary.json`` in ``05-nlg-couplet``).
+    ``couplet generated`` (the fine-tune's ``summary.json`` in ``05-nlg-couplet``), and chapter
+    07's ``asr_summary`` (error rates on the held-out voices beside the training voices', and
+    what the run cost), ``asr_data`` (utterances and voice variants per split),
+    ``asr_variants`` (the word error rate of each test variant) and ``asr_mistakes`` (wrong
+    transcripts and the most frequent substitutions), all from ``summary.json``.
 
 Every lesson also gets a "verified with" line under its title: the commit,
 compiler, Eigen version and date of the run whose numbers the page shows, from
@@ -580,6 +589,219 @@ def plot_kv_cache(res: Results, run: str):
 
 
 
+# Chapter 07's recogniser: the example utterance (examples.json) as a waveform, its features,
+# the mel filter bank and the network's probabilities over time; the losses and word error
+# rates (metrics.jsonl); the confusions between digits on the test voices (summary.json).
+def _asr_example(res: Results, run: str):
+    d = res.json(run, "examples.json")
+    return d if d and d.get("wave") and d.get("features") else None
+
+
+def plot_asr_wave(res: Results, run: str):
+    d = _asr_example(res, run)
+    if d is None:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        wave = np.array(d["wave"], dtype=float)
+        t = np.arange(len(wave)) / d["wave_sample_rate"]
+        fig, ax = plt.subplots(figsize=(10, 2.8))
+        ax.plot(t, wave, lw=0.6, color="tab:blue")
+        ax.set_xlim(0, t[-1] if len(t) else 1)
+        lim = max(float(np.abs(wave).max()), 1e-3) * 1.1
+        ax.set_ylim(-lim, lim)
+        ax.set_xlabel("seconds")
+        ax.set_ylabel("amplitude")
+        ax.set_title(f"\u201c{d['said']}\u201d, voice {d['voice']}")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "examples.json"], draw, (
+        f"The waveform of a test utterance, `{d['file']}`: amplitude against time, every 8th sample of the 16 kHz "
+        f"signal (so {d['wave_sample_rate']:,} points per second are drawn)")
+
+
+def plot_asr_spectrogram(res: Results, run: str):
+    d = _asr_example(res, run)
+    if d is None:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        f = np.array(d["features"], dtype=float)  # (frames, bands)
+        seconds = len(f) * d["frame_seconds"]
+        fig, ax = plt.subplots(figsize=(10, 3.4))
+        im = ax.imshow(f.T, origin="lower", aspect="auto", cmap="magma", extent=(0, seconds, -0.5, f.shape[1] - 0.5))
+        ax.grid(False)
+        ax.set_xlabel("seconds (one frame every 10 ms)")
+        ax.set_ylabel("mel band (low to high)")
+        ax.set_title(f"normalised log-mel features of \u201c{d['said']}\u201d")
+        fig.colorbar(im, ax=ax, pad=0.01, label="standard deviations from the band's mean")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    f = d["features"]
+    return [res.root / run / "examples.json"], draw, (
+        f"What the network reads: the same utterance as {len(f):,} frames of {len(f[0])} log-mel features, each band "
+        "shifted to mean 0 and scaled to variance 1 over the utterance")
+
+
+def plot_asr_mel_bank(res: Results, run: str):
+    d = res.json(run, "examples.json")
+    if not d or not d.get("mel_filter_bank"):
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        bank = np.array(d["mel_filter_bank"], dtype=float)  # (n_mels, n_fft/2 + 1)
+        hz = np.arange(bank.shape[1]) * d["feature_sample_rate"] / d["n_fft"]
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2.2, 1]})
+        colors = plt.cm.viridis(np.linspace(0, 1, len(bank)))
+        for m, row in enumerate(bank):
+            ax.plot(hz, row, lw=0.9, color=colors[m])
+        ax.set_xlabel("frequency (Hz) of the FFT bin")
+        ax.set_ylabel("weight")
+        ax.set_title(f"the {len(bank)} triangular mel filters")
+        ax.set_xlim(0, hz[-1])
+        f = np.linspace(0, hz[-1], 400)
+        bx.plot(f, 2595 * np.log10(1 + f / 700), color="tab:red")
+        bx.plot(f, f, "--", color="grey", lw=1, label="mel = Hz")
+        bx.set_xlabel("Hz")
+        bx.set_ylabel("mel")
+        bx.set_title("the HTK mel scale")
+        bx.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    bank = d["mel_filter_bank"]
+    return [res.root / run / "examples.json"], draw, (
+        f"Left: the mel filter bank the features use, {len(bank)} filters over the {len(bank[0])} bins of a "
+        f"{d['n_fft']}-point FFT at {d['feature_sample_rate']:,} Hz. Right: the mel scale, nearly linear up to about "
+        "1 kHz and logarithmic above")
+
+
+def plot_asr_posteriors(res: Results, run: str):
+    d = _asr_example(res, run)
+    if d is None or not d.get("posteriors"):
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        post = np.array(d["posteriors"], dtype=float)  # (T', classes)
+        classes = d.get("classes") or [str(c) for c in range(post.shape[1])]
+        blank = post.shape[1] - 1
+        step = d["output_frame_seconds"]
+        t = np.arange(len(post)) * step
+        f = np.array(d["features"], dtype=float)
+        fig, (ax, bx) = plt.subplots(2, 1, figsize=(10, 5.2), sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
+        ax.imshow(f.T, origin="lower", aspect="auto", cmap="magma",
+                  extent=(0, len(f) * d["frame_seconds"], -0.5, f.shape[1] - 0.5))
+        ax.grid(False)
+        ax.set_ylabel("mel band")
+        ax.set_title(f"said \u201c{d['said']}\u201d, heard \u201c{d['heard']}\u201d")
+        bx.plot(t, post[:, blank], color="grey", ls="--", lw=1.2, label="blank")
+        colors = plt.cm.tab10(np.arange(10))
+        for c in range(blank):
+            if post[:, c].max() < 0.05:
+                continue
+            bx.plot(t, post[:, c], color=colors[c % 10], lw=1.6, label=classes[c])
+            peak = int(post[:, c].argmax())
+            bx.annotate(classes[c], (t[peak], post[peak, c]), textcoords="offset points", xytext=(0, 4), ha="center",
+                        fontsize=8, color=colors[c % 10])
+        bx.set_ylim(0, 1.08)
+        bx.set_xlabel(f"seconds (one output frame every {1000 * step:.0f} ms)")
+        bx.set_ylabel("probability")
+        bx.legend(fontsize=7, ncol=6, loc="center right")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "examples.json"], draw, (
+        "CTC's alignment, as the trained network sees the test utterance: above, its features; below, the probability "
+        "of each class at each output frame (the blank dashed, words that never pass 5% left out)")
+
+
+def plot_asr_loss(res: Results, run: str):
+    metrics = res.jsonl(run, "metrics.jsonl")
+    if metrics is None:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        steps = [r for r in metrics if "train_loss" in r]
+        evals = [r for r in metrics if "validation_loss" in r]
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.9))
+        ax.plot([r["step"] for r in steps], [r["train_loss"] for r in steps], "-", lw=1.2,
+                label="training loss (mean since the last record)")
+        ax.plot([r["step"] for r in evals], [r["validation_loss"] for r in evals], "o-", ms=4, lw=1.3,
+                label="validation loss per word")
+        ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("CTC loss (nats)")
+        ax.set_title(f"{run}: CTC loss")
+        ax.legend(fontsize=8)
+        bx.plot([r["epoch"] for r in evals], [100 * r["validation_wer"] for r in evals], "o-", ms=4, color="tab:green")
+        bx.set_xlabel("epoch")
+        bx.set_ylabel("word error rate (%)")
+        bx.set_title("validation voices, greedy decoding")
+        bx.set_ylim(bottom=0)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    return [res.root / run / "metrics.jsonl"], draw, (
+        f"Left: the CTC loss of `{run}` by step (logarithmic axis). Right: the word error rate on the validation voices "
+        "after each epoch")
+
+
+def plot_asr_confusion(res: Results, run: str):
+    s = res.json(run, "summary.json")
+    if s is None or not s.get("test_confusion"):
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        import numpy as np
+
+        m = np.array(s["test_confusion"])
+        names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"][:len(m)]
+        fig, ax = plt.subplots(figsize=(6.6, 5.8))
+        ax.imshow(np.log1p(m), cmap="Blues")
+        ax.grid(False)
+        for i in range(len(m)):
+            for j in range(len(m)):
+                if m[i, j]:
+                    ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
+                            color="white" if m[i, j] > m.max() / 3 else "black")
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel("heard")
+        ax.set_ylabel("said")
+        ax.set_title(f"{run}: digits said and heard, test voices")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    total = sum(sum(row) for row in s["test_confusion"])
+    return [res.root / run / "summary.json"], draw, (
+        f"Which digit the recogniser heard for each digit said, on the test voices: {total:,} words of the test "
+        "transcripts that have the right number of words, the k-th word said against the k-th word heard (empty "
+        "cells are 0)")
+
+
+
 PLOTS = {
     "loss": plot_loss,
     "accuracy": plot_loss,
@@ -593,6 +815,12 @@ PLOTS = {
     "attention": plot_attention,
     "gpt_loss": plot_gpt_loss,
     "kv_cache": plot_kv_cache,
+    "asr_wave": plot_asr_wave,
+    "asr_spectrogram": plot_asr_spectrogram,
+    "asr_mel_bank": plot_asr_mel_bank,
+    "asr_posteriors": plot_asr_posteriors,
+    "asr_loss": plot_asr_loss,
+    "asr_confusion": plot_asr_confusion,
 }
 
 
@@ -1091,11 +1319,133 @@ def table_couplet_generated(res: Results, run: str, compare: str | None = None) 
             f"`{res.shown(run, 'summary.json')}`.\n")
 
 
+# Chapter 07's recogniser on voices it never heard (summary.json of 07-speech).
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f}%"
+
+
+def table_asr_summary(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = res.json(run, "summary.json")
+    if s is None or "test_wer" not in s:
+        return None
+    beam = s.get("beam", "?")
+    rows = ["| measure | value |", "|---|---|",
+            f"| word error rate, test voices (greedy decoding) | **{_pct(s['test_wer'])}** |"]
+    if "test_beam_wer" in s:
+        rows.append(f"| word error rate, test voices (prefix beam search, width {beam}) | {_pct(s['test_beam_wer'])} |")
+    if "test_cer" in s:
+        rows.append(f"| character error rate, test voices (greedy) | {_pct(s['test_cer'])} |")
+    if "test_utterances_wrong" in s and "utterances" in s:
+        n = s["utterances"]["test"]
+        rows.append(f"| test utterances with at least one wrong word | {s['test_utterances_wrong']:,} of {n:,} "
+                    f"({_pct(s['test_utterances_wrong'] / max(n, 1))}) |")
+    if "validation_wer" in s:
+        rows.append(f"| word error rate, validation voices (greedy) | {_pct(s['validation_wer'])} |")
+    if "train_wer" in s:
+        rows.append(f"| word error rate, training voices (greedy, first {s.get('train_wer_utterances', '?'):,} "
+                    f"utterances) | {_pct(s['train_wer'])} |")
+    if "test_loss_per_word" in s:
+        rows.append(f"| CTC loss on the test voices, nats per word | {s['test_loss_per_word']:.4f} |")
+    if "parameters" in s:
+        rows.append(f"| parameters | {s['parameters']:,} |")
+    if "steps" in s and "epochs" in s:
+        rows.append(f"| training | {s['steps']:,} steps, {s['epochs']} epochs of batches of {s.get('batch', '?')} |")
+    if "train_seconds" in s:
+        rows.append(f"| training time (without the evaluations) | {s['train_seconds']:.0f} s on {s.get('threads', '?')} "
+                    "threads |")
+    if "data_seconds" in s:
+        how = "synthesising the data" if s.get("data_generated") else "checking the data made by an earlier run"
+        rows.append(f"| {how} | {s['data_seconds']:.0f} s |")
+    if "feature_seconds" in s:
+        rows.append(f"| computing every utterance's features | {s['feature_seconds']:.1f} s |")
+    text = []
+    if "test_words" in s:
+        text.append(f"The test set holds {s['test_words']:,} spoken digits.")
+    if "train_wer" in s:
+        gap = s["test_wer"] - s["train_wer"]
+        if gap > 0:
+            text.append(f"The word error rate on the test voices is {100 * gap:.1f} points above the rate on training "
+                        "utterances, which the model trained on; the validation voices, also never heard in training, "
+                        "are a second sample of what a new voice costs.")
+        else:
+            text.append("The word error rate on the test voices is no higher than on the training voices: this run "
+                        "shows no cost of hearing a new voice.")
+    if "test_beam_wer" in s:
+        b, g = s["test_beam_wer"], s["test_wer"]
+        text.append("Prefix beam search " + ("made fewer word errors than greedy decoding" if b < g else
+                                             "made more word errors than greedy decoding" if b > g else
+                                             "made exactly as many word errors as greedy decoding")
+                    + (f" ({100 * abs(g - b):.2f} points)." if b != g else "."))
+    return "\n" + "\n".join(rows) + "\n\n" + " ".join(text) + f" From `{res.shown(run, 'summary.json')}`.\n"
+
+
+def table_asr_data(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = res.json(run, "summary.json")
+    if s is None or "voices" not in s or "utterances" not in s:
+        return None
+    v, u = s["voices"], s["utterances"]
+    rows = ["| split | utterances | voice variants | the variants |", "|---|---|---|---|"]
+    for split in ("train", "validation", "test"):
+        names = v.get(split, [])
+        shown = ", ".join(f"`{n}`" for n in names[:12]) + (f", … ({len(names) - 12} more)" if len(names) > 12 else "")
+        rows.append(f"| {split} | {u.get(split, 0):,} | {len(names)} | {shown} |")
+    accents = v.get("accents", [])
+    return ("\n" + "\n".join(rows) + f"\n\nEvery split draws each utterance's accent from the same "
+            f"{len(accents)} English voices of espeak-ng: " + ", ".join(f"`{a}`" for a in accents) +
+            f". The variant decides the split. From `{res.shown(run, 'summary.json')}`.\n")
+
+
+def table_asr_variants(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = res.json(run, "summary.json")
+    if s is None or not s.get("test_wer_by_variant"):
+        return None
+    by = s["test_wer_by_variant"]
+    order = sorted(by, key=lambda k: -by[k]["wer"])
+    rows = ["| test variant | words said | word error rate |", "|---|---|---|"]
+    for k in order:
+        rows.append(f"| `{k}` | {by[k]['words']:,} | {_pct(by[k]['wer'])} |")
+    best, worst = order[-1], order[0]
+    text = (f"The {len(order)} test variants, hardest first. The easiest, `{best}`, had {_pct(by[best]['wer'])} of its "
+            f"words wrong, the hardest, `{worst}`, {_pct(by[worst]['wer'])}: one average hides how much the error rate "
+            "depends on the voice." if len(order) > 1 else "One test variant.")
+    return "\n" + "\n".join(rows) + f"\n\n{text} From `{res.shown(run, 'summary.json')}`.\n"
+
+
+def table_asr_mistakes(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = res.json(run, "summary.json")
+    if s is None or "test_mistakes" not in s:
+        return None
+    mistakes = s["test_mistakes"]
+    out = []
+    if mistakes:
+        rows = ["| file | voice | said | heard |", "|---|---|---|---|"]
+        for m in mistakes:
+            rows.append(f"| `{m['file']}` | `{m['voice']}` | {m['said']} | {m['heard'] or '(nothing)'} |")
+        out.append("\n".join(rows))
+        out.append(f"\nThe first {len(mistakes)} test utterances with a wrong word, in the order of the test set.")
+    else:
+        out.append("No test utterance had a wrong word.")
+    conf = s.get("test_confusion")
+    if conf:
+        words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        pairs = sorted(((conf[i][j], i, j) for i in range(len(conf)) for j in range(len(conf)) if i != j and conf[i][j]),
+                       reverse=True)[:5]
+        if pairs:
+            out.append(" The most frequent substitutions, said → heard, in the transcripts with the right number of "
+                       "words: " + ", ".join(f"{words[i]} → {words[j]} ({n:,})" for n, i, j in pairs) + ".")
+        else:
+            out.append(" No digit was heard as another in the transcripts with the right number of words; every error "
+                       "was a missing or an extra word.")
+    return "\n" + "".join(out[:1]) + "\n" + "".join(out[1:]) + f" From `{res.shown(run, 'summary.json')}`.\n"
+
+
 TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class,
           "sentencepiece": table_sentencepiece, "synonyms": table_synonyms, "neighbours": table_neighbours,
           "gensim": table_gensim, "summary": table_bert_summary, "predict": table_bert_predict,
           "gpt_summary": table_gpt_summary, "gpt_strategies": table_gpt_strategies, "kv_cache": table_kv_cache,
-          "finetune": table_couplet_finetune, "generated": table_couplet_generated}
+          "finetune": table_couplet_finetune, "generated": table_couplet_generated,
+          "asr_summary": table_asr_summary, "asr_data": table_asr_data, "asr_variants": table_asr_variants,
+          "asr_mistakes": table_asr_mistakes}
 
 
 def table_block(res: Results, chapter: str, spec: str) -> str:
