@@ -1,4 +1,4 @@
-// Shape and indexing ops: reshape, flatten, permute/transpose, slice, concat.
+// Shape and indexing ops: reshape, flatten, permute/transpose, slice, concat, reverse_sequences.
 #include <algorithm>
 #include <numeric>
 
@@ -189,6 +189,40 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
         for (int64_t i = 0; i < chunk; ++i) dx[o * chunk + i] += g[i];
       }
     }
+  });
+  return out;
+}
+
+Tensor reverse_sequences(const Tensor& x, std::span<const int64_t> lengths) {
+  // x: (T, B, ...)  lengths: (B)  out: (T, B, ...), out[t, b] = x[len_b - 1 - t, b] for t < len_b
+  if (x.dim() < 2)
+    throw ShapeError("reverse_sequences: expected (T, B, ...) with a time and a batch dimension, got " + to_string(x.shape()));
+  const int64_t steps = x.size(0), batch = x.size(1), inner = x.numel() / std::max<int64_t>(steps * batch, 1);
+  if (!lengths.empty() && static_cast<int64_t>(lengths.size()) != batch)
+    throw ShapeError("reverse_sequences: " + std::to_string(lengths.size()) + " lengths for " + to_string(x.shape()) +
+                     "; need one per batch column (B = " + std::to_string(batch) + ")");
+  std::vector<int64_t> len(static_cast<size_t>(batch), steps);
+  for (size_t b = 0; b < lengths.size(); ++b) {
+    if (lengths[b] < 1 || lengths[b] > steps)
+      throw Error("reverse_sequences: length " + std::to_string(lengths[b]) + " of column " + std::to_string(b) +
+                  " is not in [1, T = " + std::to_string(steps) + "]");
+    len[b] = lengths[b];
+  }
+  // The source step of out[t, b]; the map is its own inverse.
+  const auto source = [len](int64_t t, int64_t b) { return t < len[static_cast<size_t>(b)] ? len[static_cast<size_t>(b)] - 1 - t : t; };
+  Tensor out = Tensor::empty(x.shape());
+  for (int64_t t = 0; t < steps; ++t)
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy_n(x.data() + (source(t, b) * batch + b) * inner, inner, out.data() + (t * batch + b) * inner);
+  record(out, "reverse_sequences", {x}, [x, source, steps, batch, inner](const Tensor&, const Tensor& dout) {
+    // out[t, b] = x[src(t, b), b]  =>  dx[src(t, b), b] += dout[t, b]
+    float* dx = grad_data(x);
+    for (int64_t t = 0; t < steps; ++t)
+      for (int64_t b = 0; b < batch; ++b) {
+        float* dst = dx + (source(t, b) * batch + b) * inner;
+        const float* g = dout.data() + (t * batch + b) * inner;
+        for (int64_t i = 0; i < inner; ++i) dst[i] += g[i];
+      }
   });
   return out;
 }

@@ -241,61 +241,119 @@ Recurrent::Recurrent(int64_t in, int64_t hidden, RecurrentOptions opts, int64_t 
   if (in <= 0 || hidden <= 0 || opts.num_layers <= 0)
     throw ShapeError("recurrent layer: input_size, hidden_size and num_layers must be positive");
   if (!(opts.dropout >= 0.0f && opts.dropout < 1.0f)) throw Error("recurrent layer: dropout must be in [0, 1)");
-  // PyTorch: every weight and bias uniform in ±1/sqrt(hidden_size).
+  // PyTorch: every weight and bias uniform in ±1/sqrt(hidden_size), registered layer by
+  // layer, the reverse direction's right after the forward one's.
   const float bound = 1.0f / std::sqrt(static_cast<float>(hidden));
+  const int64_t directions = opts.bidirectional ? 2 : 1;
   for (int64_t k = 0; k < opts.num_layers; ++k) {
-    const std::string l = "_l" + std::to_string(k);
-    const int64_t layer_in = k == 0 ? in : hidden;
-    std::array<Tensor, 4> p;
-    p[0] = register_parameter("weight_ih" + l, Tensor::uniform({gates * hidden, layer_in}, -bound, bound, gen));
-    p[1] = register_parameter("weight_hh" + l, Tensor::uniform({gates * hidden, hidden}, -bound, bound, gen));
-    if (opts.bias) {
-      p[2] = register_parameter("bias_ih" + l, Tensor::uniform({gates * hidden}, -bound, bound, gen));
-      p[3] = register_parameter("bias_hh" + l, Tensor::uniform({gates * hidden}, -bound, bound, gen));
+    for (int64_t d = 0; d < directions; ++d) {
+      const std::string l = "_l" + std::to_string(k) + (d == 1 ? "_reverse" : "");
+      const int64_t layer_in = k == 0 ? in : directions * hidden;
+      std::array<Tensor, 4> p;
+      p[0] = register_parameter("weight_ih" + l, Tensor::uniform({gates * hidden, layer_in}, -bound, bound, gen));
+      p[1] = register_parameter("weight_hh" + l, Tensor::uniform({gates * hidden, hidden}, -bound, bound, gen));
+      if (opts.bias) {
+        p[2] = register_parameter("bias_ih" + l, Tensor::uniform({gates * hidden}, -bound, bound, gen));
+        p[3] = register_parameter("bias_hh" + l, Tensor::uniform({gates * hidden}, -bound, bound, gen));
+      }
+      layers_.push_back(p);
     }
-    layers_.push_back(p);
   }
 }
 
 std::string Recurrent::extra_repr() const {
   std::ostringstream s;
   s << input_size << ", " << hidden_size << ", num_layers=" << options.num_layers
-    << (options.batch_first ? ", batch_first=true" : "");
+    << (options.batch_first ? ", batch_first=true" : "") << (options.bidirectional ? ", bidirectional=true" : "");
   if (options.dropout > 0) s << ", dropout=" << options.dropout;
   return s.str();
 }
 
-RecurrentOutput Recurrent::run(const Tensor& x, const Tensor& h0, const Tensor& c0) {
-  // x: (T,B,I) or (B,T,I)  h0, c0: (L,B,H)  ->  output (T,B,H) or (B,T,H), h_n and c_n (L,B,H)
+RecurrentOutput Recurrent::run(const Tensor& x, const Tensor& h0, const Tensor& c0, std::span<const int64_t> lengths) {
+  // x: (T,B,I) or (B,T,I)  h0, c0: (D*L,B,H)  ->  output (T,B,D*H) or (B,T,D*H), h_n and c_n (D*L,B,H)
   if (x.dim() != 3 || x.size(2) != input_size)
     throw ShapeError(type_name() + ": input must be " + (options.batch_first ? "(B,T,I)" : "(T,B,I)") + " with I = " +
                      std::to_string(input_size) + ", got " + to_string(x.shape()));
   const Tensor seq = options.batch_first ? transpose(x, 0, 1) : x;  // (T,B,I)
   const int64_t steps = seq.size(0), batch = seq.size(1), layers = options.num_layers;
+  const int64_t directions = options.bidirectional ? 2 : 1;
   if (steps == 0) throw ShapeError(type_name() + ": the sequence is empty (0 time steps)");
-  const Shape state_shape{layers, batch, hidden_size};
+  const Shape state_shape{directions * layers, batch, hidden_size};
   for (const Tensor* s : {&h0, &c0})
     if (s->defined() && s->shape() != state_shape)
-      throw ShapeError(type_name() + ": initial state must be " + to_string(state_shape) + ", got " + to_string(s->shape()));
+      throw ShapeError(type_name() + ": initial state must be " + to_string(state_shape) + ", got " + to_string(s->shape()) +
+                       (options.bidirectional ? " (2 directions x layers first)" : ""));
+  if (!lengths.empty()) {
+    if (static_cast<int64_t>(lengths.size()) != batch)
+      throw ShapeError(type_name() + ": " + std::to_string(lengths.size()) + " lengths for a batch of " +
+                       std::to_string(batch) + " sequences; need one per sequence");
+    for (size_t b = 0; b < lengths.size(); ++b)
+      if (lengths[b] < 1 || lengths[b] > steps)
+        throw Error(type_name() + ": length " + std::to_string(lengths[b]) + " of sequence " + std::to_string(b) +
+                    " is not in [1, T = " + std::to_string(steps) + "]");
+  }
 
   Tensor layer_input = seq;
   std::vector<Tensor> last_h, last_c;
   for (int64_t k = 0; k < layers; ++k) {
-    const auto initial = [&](const Tensor& s) {
-      return s.defined() ? slice(s, 0, k, k + 1).reshape({batch, hidden_size}) : Tensor::zeros({batch, hidden_size});
-    };
-    const RecurrentSequence result =
-        run_layer(k, layer_input, {initial(h0), has_cell() ? initial(c0) : Tensor()});
-    layer_input = result.output;  // (T,B,H)
+    std::vector<Tensor> outputs;
+    for (int64_t d = 0; d < directions; ++d) {
+      const int64_t index = k * directions + d;
+      const auto initial = [&](const Tensor& s) {
+        return s.defined() ? slice(s, 0, index, index + 1).reshape({batch, hidden_size})
+                           : Tensor::zeros({batch, hidden_size});
+      };
+      const RecurrentState start{initial(h0), has_cell() ? initial(c0) : Tensor()};
+      // The reverse direction reads each sequence from its last valid step back to step 0,
+      // and its outputs are put back in time order.
+      const Tensor input = d == 1 ? reverse_sequences(layer_input, lengths) : layer_input;
+      RecurrentSequence result =
+          lengths.empty() ? run_layer(index, input, start) : run_layer_lengths(index, input, start, lengths);
+      outputs.push_back(d == 1 ? reverse_sequences(result.output, lengths) : result.output);
+      last_h.push_back(result.state.h.reshape({1, batch, hidden_size}));
+      if (has_cell()) last_c.push_back(result.state.c.reshape({1, batch, hidden_size}));
+    }
+    layer_input = directions == 1 ? outputs[0] : concat(outputs, 2);  // (T,B,D*H)
     if (k + 1 < layers) layer_input = dropout(layer_input, options.dropout, is_training());
-    last_h.push_back(result.state.h.reshape({1, batch, hidden_size}));
-    if (has_cell()) last_c.push_back(result.state.c.reshape({1, batch, hidden_size}));
   }
   RecurrentOutput out;
   out.output = options.batch_first ? transpose(layer_input, 0, 1) : layer_input;
   out.h_n = concat(last_h, 0);
   if (has_cell()) out.c_n = concat(last_c, 0);
   return out;
+}
+
+RecurrentSequence Recurrent::run_layer_lengths(int64_t layer, const Tensor& seq, const RecurrentState& state,
+                                               std::span<const int64_t> lengths) {
+  // seq: (T,B,In)  lengths: (B)  ->  output (T,B,H); the state of column b after step lengths[b] - 1
+  const int64_t steps = seq.size(0), batch = seq.size(1);
+  std::vector<int64_t> ends(lengths.begin(), lengths.end());
+  ends.push_back(steps);  // the steps after the longest sequence still need (unspecified) outputs
+  std::sort(ends.begin(), ends.end());
+  ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+  std::vector<Tensor> outputs;
+  RecurrentState current = state, final_state;
+  int64_t begin = 0;
+  for (const int64_t end : ends) {
+    const RecurrentSequence piece = run_layer(layer, slice(seq, 0, begin, end), current);
+    outputs.push_back(piece.output);
+    current = piece.state;
+    // The columns whose sequence ends here take this state: final += state * mask (B,1).
+    std::vector<float> ends_here(static_cast<size_t>(batch));
+    bool any = false;
+    for (int64_t b = 0; b < batch; ++b) {
+      ends_here[static_cast<size_t>(b)] = lengths[static_cast<size_t>(b)] == end ? 1.0f : 0.0f;
+      any = any || lengths[static_cast<size_t>(b)] == end;
+    }
+    if (any) {
+      const Tensor mask = Tensor::from_data({batch, 1}, ends_here);
+      const auto take = [&](const Tensor& sum, const Tensor& s) { return sum.defined() ? sum + s * mask : s * mask; };
+      final_state.h = take(final_state.h, current.h);
+      if (has_cell()) final_state.c = take(final_state.c, current.c);
+    }
+    begin = end;
+  }
+  return {outputs.size() == 1 ? outputs[0] : concat(outputs, 0), final_state};
 }
 
 RecurrentSequence Recurrent::run_cell_steps(const Tensor& seq, const Tensor& h0,

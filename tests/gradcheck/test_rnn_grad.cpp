@@ -82,3 +82,35 @@ TEST_CASE("lstm_layer: fused backward matches finite differences over lengths, b
         v);
   }
 }
+
+TEST_CASE("reverse_sequences: backward is the same permutation", "[rnn][grad]") {
+  dl::Generator gen(45);
+  const std::vector<int64_t> lengths{3, 1, 4};
+  require_gradcheck([&](const auto& v) { return dl::reverse_sequences(v[0], lengths); }, {param({4, 3, 2}, gen)});
+  require_gradcheck([&](const auto& v) { return dl::reverse_sequences(v[0]); }, {param({3, 2}, gen)});
+}
+
+TEST_CASE("bidirectional GRU and LSTM stacks with lengths: gradients match finite differences", "[rnn][grad]") {
+  dl::Generator gen(46);
+  const std::vector<int64_t> lengths{4, 2, 3};
+  const dl::nn::RecurrentOptions o{.num_layers = 2, .bidirectional = true};
+  dl::nn::GRU gru(3, 4, o, gen);
+  dl::nn::LSTM lstm(3, 4, o, gen);
+  auto with_params = [](std::vector<Tensor> v, const dl::nn::Module& m) {
+    for (const Tensor& p : m.parameters()) v.push_back(p);
+    return v;
+  };
+  const dl::Shape xs{4, 3, 3}, hs{4, 3, 4};
+  require_gradcheck(
+      [&](const auto& v) {
+        const dl::nn::RecurrentOutput r = gru.forward(v[0], v[1], lengths);
+        return dl::concat({r.output.reshape({-1}), r.h_n.reshape({-1})}, 0);
+      },
+      with_params({param(xs, gen), param(hs, gen)}, gru));
+  require_gradcheck(
+      [&](const auto& v) {
+        const dl::nn::RecurrentOutput r = lstm.forward(v[0], {v[1], v[2]}, lengths);
+        return dl::concat({r.output.reshape({-1}), r.h_n.reshape({-1}), r.c_n.reshape({-1})}, 0);
+      },
+      with_params({param(xs, gen), param(hs, gen), param(hs, gen)}, lstm));
+}

@@ -144,6 +144,34 @@ def case_recurrent(x, meta):
     return got
 
 
+def case_recurrent_packed(x, meta):
+    """A bidirectional stack over a padded batch, as torch packs it; dl masked its outputs
+    after each sequence's length, where pad_packed_sequence writes zeros."""
+    lstm = meta["kind"] == "lstm_packed"
+    cls = torch.nn.LSTM if lstm else torch.nn.GRU
+    module = cls(int(meta["input_size"]), int(meta["hidden_size"]), num_layers=int(meta["num_layers"]),
+                 bidirectional=True)
+    load_params(module, x, meta["params"].split(","))
+    inp = t(x["in.x"]).requires_grad_()
+    h0 = t(x["in.h0"]).requires_grad_()
+    lengths = ids(x["in.lengths"])
+    packed = torch.nn.utils.rnn.pack_padded_sequence(inp, lengths, enforce_sorted=False)
+    if lstm:
+        c0 = t(x["in.c0"]).requires_grad_()
+        out, (h_n, c_n) = module(packed, (h0, c0))
+    else:
+        out, h_n = module(packed, h0)
+    output, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=inp.shape[0])
+    loss = weighted_sum(output, x["in.r_output"]) + weighted_sum(h_n, x["in.r_h_n"])
+    if lstm:
+        loss = loss + weighted_sum(c_n, x["in.r_c_n"])
+    loss.backward()
+    got = {"out.output": output, "out.h_n": h_n, "loss": loss, "grad.x": inp.grad, "grad.h0": h0.grad}
+    if lstm:
+        got.update({"out.c_n": c_n, "grad.c0": c0.grad})
+    got.update({f"grad.{name}": p.grad for name, p in module.named_parameters()})
+    return got
+
 def case_cross_entropy(x, meta):
     logits = t(x["in.logits"]).requires_grad_()
     loss = F.cross_entropy(logits, ids(x["in.targets"]), label_smoothing=float(meta["label_smoothing"]),
@@ -380,6 +408,8 @@ CASES = {
     "gru": case_recurrent,
     "cross_entropy": case_cross_entropy,
     "ctc": case_ctc,
+    "lstm_packed": case_recurrent_packed,
+    "gru_packed": case_recurrent_packed,
     "layer_norm": case_layer_norm,
     "gelu": case_gelu,
     "masked_softmax": case_masked_softmax,

@@ -181,6 +181,54 @@ void recurrent_case(const std::string& dir, const std::string& name, bool lstm, 
   d.save(dir, name);
 }
 
+// A bidirectional 2-layer LSTM or GRU over a padded batch with lengths, against PyTorch's
+// packed sequences: the outputs at valid steps (dl's are unspecified after a sequence's
+// length, PyTorch's are 0 there, so both are masked), both directions' final states, and
+// every gradient.
+void bidirectional_case(const std::string& dir, const std::string& name, bool lstm, uint64_t seed) {
+  constexpr int64_t kSteps = 7, kBatch = 4, kInput = 5, kHidden = 6, kLayers = 2;
+  const std::vector<int64_t> lengths{7, 3, 5, 1};  // unsorted, one full, one of a single step
+  dl::Generator gen(seed);
+  Dump d;
+  d.meta = {{"kind", lstm ? "lstm_packed" : "gru_packed"}, {"input_size", std::to_string(kInput)},
+            {"hidden_size", std::to_string(kHidden)}, {"num_layers", std::to_string(kLayers)}};
+  const dl::nn::RecurrentOptions options{.num_layers = kLayers, .bidirectional = true};
+  std::unique_ptr<dl::nn::Recurrent> module;
+  if (lstm)
+    module = std::make_unique<dl::nn::LSTM>(kInput, kHidden, options, gen);
+  else
+    module = std::make_unique<dl::nn::GRU>(kInput, kHidden, options, gen);
+  const dl::NamedTensors params = module->named_parameters();
+  for (const auto& [pname, p] : params) d.add(pname, p);
+  d.meta["params"] = join_names(params);
+
+  dl::Tensor x = dl::Tensor::randn({kSteps, kBatch, kInput}, gen).requires_grad_();
+  dl::Tensor h0 = (dl::Tensor::randn({2 * kLayers, kBatch, kHidden}, gen) * 0.5f).detach().requires_grad_();
+  dl::Tensor c0 = (dl::Tensor::randn({2 * kLayers, kBatch, kHidden}, gen) * 0.5f).detach().requires_grad_();
+  d.add("in.x", x);
+  d.add("in.h0", h0);
+  if (lstm) d.add("in.c0", c0);
+  d.add_ids("in.lengths", std::vector<int>(lengths.begin(), lengths.end()), {kBatch});
+  std::vector<float> valid;
+  for (int64_t t = 0; t < kSteps; ++t)
+    for (int64_t b = 0; b < kBatch; ++b) valid.push_back(t < lengths[static_cast<size_t>(b)] ? 1.0f : 0.0f);
+  const dl::Tensor mask = dl::Tensor::from_data({kSteps, kBatch, 1}, valid);
+  const dl::nn::RecurrentOutput r = module->run(x, h0, lstm ? c0 : dl::Tensor(), lengths);
+  const dl::Tensor output = r.output * mask;
+  d.add("out.output", output);
+  d.add("out.h_n", r.h_n);
+  if (lstm) d.add("out.c_n", r.c_n);
+  dl::Tensor loss = weighted_sum(output, "r_output", d, gen) + weighted_sum(r.h_n, "r_h_n", d, gen);
+  if (lstm) loss = loss + weighted_sum(r.c_n, "r_c_n", d, gen);
+  loss.backward();
+  d.add("loss", loss);
+  for (const auto& [pname, p] : params) d.add("grad." + pname, p.grad());
+  d.add("grad.x", x.grad());
+  d.add("grad.h0", h0.grad());
+  if (lstm) d.add("grad.c0", c0.grad());
+  d.save(dir, name);
+}
+
 // CTC on log_softmax(logits): PyTorch's fused ctc_loss backward is only the gradient
 // after a log_softmax, so the gradients are compared with respect to the logits.
 // Chapter 07's shape: 10 words and the blank (0); lengths vary and one target repeats a
@@ -501,6 +549,8 @@ int main(int argc, char** argv) {
       max_pool2d_case(dir, "max_pool2d_k4_s3_p2", 4, 3, 2, 24);
       recurrent_case(dir, "lstm_2layer", true, 31);
       recurrent_case(dir, "gru_2layer", false, 32);
+      bidirectional_case(dir, "lstm_bidirectional_packed", true, 33);
+      bidirectional_case(dir, "gru_bidirectional_packed", false, 34);
       cross_entropy_case(dir, "cross_entropy_ls0", 0.0f, 41);
       cross_entropy_case(dir, "cross_entropy_ls0.1", 0.1f, 42);
       cross_entropy_case(dir, "cross_entropy_ls0.35", 0.35f, 43);

@@ -129,6 +129,12 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end);
 /// Joins tensors along `dim`; all other extents must agree.
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim = 0);
+/// Reverses the first `lengths[b]` time steps of each batch column b and leaves the steps
+/// after them in place: out[t, b] = x[lengths[b] - 1 - t, b] for t < lengths[b], else x[t, b]
+/// (what a bidirectional RNN's reverse direction reads for padded sequences, like PyTorch's
+/// packed sequences). Empty `lengths`: every column is reversed whole. The backward is the
+/// same permutation.  x: (T, B, ...)  lengths: B values in [1, T]  ->  (T, B, ...)
+Tensor reverse_sequences(const Tensor& x, std::span<const int64_t> lengths = {});
 /// @}
 
 /// @name Normalisation (ops_norm.cpp; batch_norm2d is in conv.hpp)

@@ -129,37 +129,61 @@ struct RecurrentOptions {
   bool batch_first = false; ///< sequences are (B, T, I) instead of (T, B, I)
   float dropout = 0.0f;     ///< dropout between layers (not after the last), in training mode
   bool bias = true;         ///< learned biases b_ih and b_hh
+  /// A second stack of weights (`weight_ih_l{k}_reverse`, ...) reads each sequence backwards;
+  /// the output holds both directions' hidden states, forward first: (T,B,2H). Layer k > 0
+  /// reads 2H inputs, and the states are (2L,B,H), ordered (layer 0 forward, layer 0
+  /// reverse, layer 1 forward, ...) like PyTorch's.
+  bool bidirectional = false;
 };
 
 /// What a recurrent stack returns.
 struct RecurrentOutput {
-  Tensor output;  ///< the last layer's hidden state at every step: (T,B,H), or (B,T,H) batch-first
-  Tensor h_n;     ///< every layer's final hidden state: (L,B,H)
-  Tensor c_n;     ///< every layer's final cell state (LSTM only): (L,B,H)
+  /// The last layer's hidden state at every step: (T,B,D*H), or (B,T,D*H) batch-first, with
+  /// D = 2 directions (forward half first) when bidirectional, else 1. With `lengths`, the
+  /// steps at and after a sequence's length hold unspecified values.
+  Tensor output;
+  Tensor h_n;     ///< every layer's (and direction's) final hidden state: (D*L,B,H)
+  Tensor c_n;     ///< every layer's (and direction's) final cell state (LSTM only): (D*L,B,H)
 };
 
 /// Shared base of RNN, LSTM and GRU: parameters `weight_ih_l{k}`, `weight_hh_l{k}`,
-/// `bias_ih_l{k}`, `bias_hh_l{k}` with `gates * H` rows, initialised U(±1/sqrt(H)).
+/// `bias_ih_l{k}`, `bias_hh_l{k}` with `gates * H` rows, initialised U(±1/sqrt(H)), and
+/// the same with the suffix `_reverse` for the reverse direction when bidirectional.
 class Recurrent : public Module {
  public:
-  /// Runs the stack over `x`; missing initial states start at zero.
-  RecurrentOutput run(const Tensor& x, const Tensor& h0 = {}, const Tensor& c0 = {});
+  /// Runs the stack over `x`; missing initial states ((D*L,B,H)) start at zero.
+  ///
+  /// `lengths` (optional, one per batch column, each in [1,T]) makes a padded batch behave
+  /// like PyTorch's packed sequences: the reverse direction reads column b backwards from
+  /// its step lengths[b] - 1 (through `reverse_sequences`), and h_n / c_n hold each
+  /// direction's state after the sequence's last valid step (forward: step lengths[b] - 1;
+  /// reverse: step 0). Outputs at steps >= lengths[b] are unspecified. The stack then runs
+  /// in one piece per distinct length, so that the state at each length can be read off.
+  RecurrentOutput run(const Tensor& x, const Tensor& h0 = {}, const Tensor& c0 = {},
+                      std::span<const int64_t> lengths = {});
   std::string extra_repr() const override;
   int64_t input_size;        ///< I
   int64_t hidden_size;       ///< H
-  RecurrentOptions options;         ///< layers, batch_first, dropout, bias
+  RecurrentOptions options;         ///< layers, batch_first, dropout, bias, bidirectional
 
  protected:
   /// `gates` blocks of H rows per weight: 1 (RNN), 4 (LSTM), 3 (GRU).
   Recurrent(int64_t input_size, int64_t hidden_size, RecurrentOptions options, int64_t gates, Generator& gen);
-  /// Layer `layer` over the whole sequence (T,B,In) from `state` ((B,H) each).
+  /// One direction of one layer over the whole sequence (T,B,In) from `state` ((B,H) each);
+  /// `layer` indexes `layers_`: layer k's direction d (0 forward, 1 reverse) is k * D + d.
   virtual RecurrentSequence run_layer(int64_t layer, const Tensor& seq, const RecurrentState& state) = 0;
   /// `run_layer` for the cells with a hidden state only (RNN, GRU): `cell(x_t, h)` in a loop over t.
   RecurrentSequence run_cell_steps(const Tensor& seq, const Tensor& h0,
                                    const std::function<Tensor(const Tensor& x, const Tensor& h)>& cell) const;
   /// Whether the state has a cell part (LSTM).
   virtual bool has_cell() const { return false; }
-  std::vector<std::array<Tensor, 4>> layers_;  ///< per layer: w_ih, w_hh, b_ih, b_hh
+  std::vector<std::array<Tensor, 4>> layers_;  ///< per layer and direction (k * D + d): w_ih, w_hh, b_ih, b_hh
+
+ private:
+  /// `run_layer` for a padded batch: one call per distinct length, the final state of each
+  /// column taken after its own last valid step.
+  RecurrentSequence run_layer_lengths(int64_t layer, const Tensor& seq, const RecurrentState& state,
+                                      std::span<const int64_t> lengths);
 };
 
 /// Elman RNN with tanh.
@@ -167,8 +191,10 @@ class RNN : public Recurrent {
  public:
   /// `input_size` -> `hidden_size`.
   RNN(int64_t input_size, int64_t hidden_size, RecurrentOptions options = {}, Generator& gen = default_generator());
-  /// Runs over `x` from `h0` (zeros when undefined).
-  RecurrentOutput forward(const Tensor& x, const Tensor& h0 = {}) { return run(x, h0); }
+  /// Runs over `x` from `h0` (zeros when undefined); `lengths` as in `run`.
+  RecurrentOutput forward(const Tensor& x, const Tensor& h0 = {}, std::span<const int64_t> lengths = {}) {
+    return run(x, h0, {}, lengths);
+  }
   std::string type_name() const override { return "RNN"; }
 
  private:
@@ -180,8 +206,10 @@ class LSTM : public Recurrent {
  public:
   /// `input_size` -> `hidden_size`.
   LSTM(int64_t input_size, int64_t hidden_size, RecurrentOptions options = {}, Generator& gen = default_generator());
-  /// Runs over `x` from (h0, c0) (zeros when undefined).
-  RecurrentOutput forward(const Tensor& x, const RecurrentState& state = {}) { return run(x, state.h, state.c); }
+  /// Runs over `x` from (h0, c0) (zeros when undefined); `lengths` as in `run`.
+  RecurrentOutput forward(const Tensor& x, const RecurrentState& state = {}, std::span<const int64_t> lengths = {}) {
+    return run(x, state.h, state.c, lengths);
+  }
   std::string type_name() const override { return "LSTM"; }
 
  private:
@@ -194,8 +222,10 @@ class GRU : public Recurrent {
  public:
   /// `input_size` -> `hidden_size`.
   GRU(int64_t input_size, int64_t hidden_size, RecurrentOptions options = {}, Generator& gen = default_generator());
-  /// Runs over `x` from `h0` (zeros when undefined).
-  RecurrentOutput forward(const Tensor& x, const Tensor& h0 = {}) { return run(x, h0); }
+  /// Runs over `x` from `h0` (zeros when undefined); `lengths` as in `run`.
+  RecurrentOutput forward(const Tensor& x, const Tensor& h0 = {}, std::span<const int64_t> lengths = {}) {
+    return run(x, h0, {}, lengths);
+  }
   std::string type_name() const override { return "GRU"; }
 
  private:
