@@ -113,6 +113,14 @@ int64_t edit_distance(const std::string& a, const std::string& b) {
   return edit_distance(std::span<const int>(x), std::span<const int>(y));
 }
 
+dl::Tensor column_of(const AsrModel::Output& out, int64_t b) {
+  const dl::Shape& s = out.log_probs.shape();
+  if (b < 0 || b >= s[1]) throw dl::Error("column_of: column " + std::to_string(b) + " of a batch of " + std::to_string(s[1]));
+  dl::Tensor column = dl::Tensor::empty({s[0], s[2]});
+  for (int64_t t = 0; t < s[0]; ++t) std::copy_n(out.log_probs.data() + (t * s[1] + b) * s[2], s[2], column.data() + t * s[2]);
+  return column;
+}
+
 // [greedy]
 Transcript transcribe_column(const AsrModel::Output& out, int64_t b) {
   const dl::Shape& s = out.log_probs.shape();

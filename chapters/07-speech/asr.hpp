@@ -67,6 +67,8 @@ struct Transcript {
   std::vector<double> seconds;   ///< when each was heard (its first non-blank frame)
   std::string text() const { return words_of(labels); }  ///< "three one four"
 };
+/// Column `b` of a batch's log-probabilities: (T', classes), for the CTC decoders.
+dl::Tensor column_of(const AsrModel::Output& out, int64_t b);
 /// Greedy CTC decoding of column `b` of `out`, with the time of each word.
 Transcript transcribe_column(const AsrModel::Output& out, int64_t b);
 

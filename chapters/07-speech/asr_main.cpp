@@ -93,7 +93,7 @@ struct Scores {
 };
 
 // [ctc-of]
-dl::Tensor ctc_of(const ch07::AsrModel::Output& out, const std::vector<const Example*>& batch, dl::ctc::Reduction reduction) {
+dl::Tensor ctc_of(const ch07::AsrModel::Output& out, const std::vector<const Example*>& batch, dl::CtcReduction reduction) {
   std::vector<int> targets;
   std::vector<int64_t> target_lengths;
   for (const Example* e : batch) {
@@ -105,7 +105,7 @@ dl::Tensor ctc_of(const ch07::AsrModel::Output& out, const std::vector<const Exa
 // [ctc-of]
 
 Scores evaluate(ch07::AsrModel& model, const std::vector<Example>& examples, int64_t beam_width, size_t limit = SIZE_MAX) {
-  dl::NoGradGuard no_grad;
+  dl::no_grad no_grad;
   model.eval();
   Scores s;
   int64_t word_errors = 0, beam_errors = 0, char_errors = 0, chars = 0;
@@ -116,13 +116,13 @@ Scores evaluate(ch07::AsrModel& model, const std::vector<Example>& examples, int
     std::vector<const dl::Tensor*> features;
     for (const Example* e : batch) features.push_back(&e->features);
     const ch07::AsrModel::Output out = model.forward(features);
-    s.loss += ctc_of(out, batch, dl::ctc::Reduction::sum).item();
+    s.loss += ctc_of(out, batch, dl::CtcReduction::sum).item();
     for (size_t b = 0; b < batch.size(); ++b) {
       const ch07::Utterance& u = *batch[b]->utterance;
       const ch07::Transcript t = ch07::transcribe_column(out, int64_t(b));
       const int64_t errors = ch07::edit_distance(std::span<const int>(u.labels), std::span<const int>(t.labels));
-      const dl::Tensor column = dl::ctc::column(out.log_probs, int64_t(b));
-      const dl::ctc::BeamResult beam = dl::ctc::prefix_beam_search(column, out.lengths[b], int(beam_width), ch07::kBlank);
+      const dl::CtcBeamResult beam =
+          dl::ctc_prefix_beam_search(ch07::column_of(out, int64_t(b)), out.lengths[b], int(beam_width), ch07::kBlank);
       beam_errors += ch07::edit_distance(std::span<const int>(u.labels), std::span<const int>(beam.labels));
       word_errors += errors;
       s.words += int64_t(u.labels.size());
@@ -159,7 +159,7 @@ float learning_rate(const Options& o, int64_t step, int64_t total) {
 // One test utterance for the lesson's plots: its waveform (every 8th sample), its features,
 // and the network's probability of each class at each output frame.
 Json example_for_plots(ch07::AsrModel& model, const ch07::SpeechData& data, const Example& e) {
-  dl::NoGradGuard no_grad;
+  dl::no_grad no_grad;
   model.eval();
   const ch07::AsrModel::Output out = model.forward({&e.features});
   const ch07::Transcript t = ch07::transcribe_column(out, 0);
@@ -198,7 +198,7 @@ int run_transcribe(const Options& o) {
   const std::unique_ptr<ch07::AsrModel> model = ch07::load_model(dir);
   const dl::Audio audio = dl::read_audio(o.transcribe, {.sample_rate = ch07::feature_options().sample_rate});
   const dl::Tensor features = ch07::features_of(audio);
-  dl::NoGradGuard no_grad;
+  dl::no_grad no_grad;
   const ch07::AsrModel::Output out = model->forward({&features});
   const ch07::Transcript t = ch07::transcribe_column(out, 0);
   if (o.json) {
@@ -235,7 +235,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   dl::Generator gen(static_cast<uint64_t>(program.common.seed));
   ch07::AsrModel model(o.config, gen);
   std::printf("model: %lld parameters\n", static_cast<long long>(model.num_parameters()));
-  dl::optim::AdamW optimizer(model.parameters(), o.lr, 0.9f, 0.999f, 1e-8f, o.weight_decay);
+  dl::optim::AdamW optimizer(model.parameters(), {.lr = o.lr, .weight_decay = o.weight_decay});
   const std::vector<dl::Tensor> params = model.parameters();
   auto batches = length_batches(train, o.batch);
   const int64_t total_steps = o.epochs * int64_t(batches.size());
@@ -256,7 +256,7 @@ int run_train(const dl::app::Program& program, Options& o) {
       std::vector<const dl::Tensor*> features;
       for (const Example* e : batch) features.push_back(&e->features);
       optimizer.zero_grad();
-      const dl::Tensor loss = ctc_of(model.forward(features), batch, dl::ctc::Reduction::mean);
+      const dl::Tensor loss = ctc_of(model.forward(features), batch, dl::CtcReduction::mean);
       loss.backward();
       dl::optim::clip_grad_norm(params, o.clip);
       optimizer.step();

@@ -207,7 +207,7 @@ std::string fingerprint(const DataSpec& spec, const std::vector<std::string>& ac
     espeak_rate();
     version = espeak_Info(nullptr);
   }
-  f << "digits-v1 espeak-ng " << (version ? version : "?") << " train " << spec.train << " validation " << spec.validation
+  f << "digits-v1 " << kSampleRate << " Hz espeak-ng " << (version ? version : "?") << " train " << spec.train << " validation " << spec.validation
     << " test " << spec.test << " digits " << spec.min_digits << "-" << spec.max_digits << " seed " << spec.seed
     << " accents " << accents.size() << " variants " << voices.train.size() << "/" << voices.validation.size() << "/"
     << voices.test.size();

@@ -87,7 +87,10 @@ std::vector<Utterance> plan_utterances(const DataSpec& spec, const std::vector<s
                                        const VoiceSplit& voices);
 
 /// Synthesises one utterance with espeak-ng, adds its silence, noise and gain, and resamples
-/// it to kSampleRate.
+/// it to kSampleRate. The plan and the augmentation are the same on every run, but not the
+/// samples to the bit: espeak-ng 1.51 carries state from one utterance into the next (and
+/// draws from rand()), so the same utterance said twice differs in detail and by a few
+/// milliseconds. That is why the data set is made once and then read from its files.
 dl::Audio synthesise(const Utterance& u, uint64_t seed);
 
 /// The data set in `dir`: read from manifest.tsv when the folder holds exactly what `spec`

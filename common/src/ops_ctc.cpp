@@ -42,6 +42,7 @@ bool can_skip(const std::vector<int>& ext, size_t s, int blank) {
   return s >= 2 && ext[s] != blank && ext[s] != ext[s - 2];
 }
 
+// [ctc-forward]
 // The forward recursion of one sequence.  lp(t, c) reads log_probs[t, b, c].
 template <class LogProb>
 void ctc_alpha(CtcSequence& q, const LogProb& lp, int blank) {
@@ -66,6 +67,7 @@ void ctc_alpha(CtcSequence& q, const LogProb& lp, int blank) {
   const double* last = q.alpha.data() + (T - 1) * static_cast<int64_t>(S);
   q.log_p = S > 1 ? log_add(last[S - 1], last[S - 2]) : last[0];
 }
+// [ctc-forward]
 
 std::string str(int64_t v) { return std::to_string(v); }
 
