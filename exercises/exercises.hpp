@@ -323,4 +323,47 @@ struct KVCache {
 std::vector<float> kv_cache_append(KVCache& cache, std::span<const float> key, std::span<const float> value,
                                    std::span<const float> query);
 
+// ---------------------------------------------------------------------------------
+// Chapter 07: speech recognition
+
+/// frame_signal: cuts `signal` (N samples) into overlapping frames of `win_length` samples,
+/// one every `hop_length` samples, with no padding: frame f holds samples
+/// [f hop_length, f hop_length + win_length), and there are 1 + (N - win_length) / hop_length
+/// frames (integer division), none when N < win_length. Each frame is multiplied by the
+/// periodic Hann window w[n] = 0.5 - 0.5 cos(2 pi n / win_length), n = 0 .. win_length - 1.
+/// Returns (frames, win_length), row-major: frame f's windowed samples are row f. Throws
+/// std::invalid_argument unless win_length and hop_length are at least 1.
+dl::Tensor frame_signal(std::span<const float> signal, int64_t win_length, int64_t hop_length);
+
+/// mel_filter_bank: the triangular mel filters that turn a power spectrum of n_fft / 2 + 1
+/// FFT bins (bin k at the frequency k sample_rate / n_fft Hz) into n_mels band energies,
+/// as torchaudio's melscale_fbanks(norm=None, mel_scale="htk") makes them. On the HTK mel
+/// scale m = 2595 log10(1 + f / 700), n_mels + 2 points are spaced equally from mel(f_min)
+/// to mel(f_max), both ends included, and taken back to Hz: f_0 < f_1 < ... < f_{n_mels+1}.
+/// Filter i (i = 0 .. n_mels - 1) is 0 up to f_i, rises linearly in Hz to 1 at f_{i+1},
+/// falls linearly to 0 at f_{i+2} and is 0 beyond. Returns (n_mels, n_fft / 2 + 1): row i
+/// is filter i's weight at each bin. Throws std::invalid_argument unless n_fft >= 2,
+/// n_mels >= 1, sample_rate > 0 and 0 <= f_min < f_max <= sample_rate / 2.
+dl::Tensor mel_filter_bank(int64_t n_fft, int64_t n_mels, double sample_rate, double f_min, double f_max);
+
+/// ctc_collapse: CTC's many-to-one map from one label per frame to the output: first
+/// merges each run of equal labels into one, then removes every `blank`. With blank 0,
+/// {1, 1, 0, 1, 2, 2, 0, 0, 3} gives {1, 1, 2, 3}: a blank between two equal labels keeps
+/// them apart. No frames, or only blanks, give an empty output.
+std::vector<int> ctc_collapse(std::span<const int> frame_labels, int blank);
+
+/// ctc_forward_step: one step of CTC's forward recursion (Graves et al., 2006), in log
+/// space. `extended` is the label sequence with a blank before, between and after its
+/// labels (S = 2 L + 1 entries), `log_alpha_prev` holds log alpha_{t-1}(s) for s = 0 .. S - 1
+/// and `log_probs` the frame's log-probabilities log y_t(c) of the C classes (the blank
+/// included). Returns log alpha_t (S values): log alpha_t(s) = log y_t(extended[s]) +
+/// logsumexp of alpha_{t-1}(s), alpha_{t-1}(s - 1) (for s >= 1) and alpha_{t-1}(s - 2), the
+/// last only for s >= 2 when extended[s] is not the blank and differs from extended[s - 2].
+/// Minus infinity (a state no path reaches, a class of probability 0) must stay minus
+/// infinity, never NaN: the log-sum-exp of nothing but minus infinities is minus infinity.
+/// Throws dl::ShapeError when log_alpha_prev and extended differ in length, and
+/// std::out_of_range when blank or an entry of extended is outside [0, C).
+std::vector<float> ctc_forward_step(std::span<const float> log_alpha_prev, std::span<const int> extended,
+                                    std::span<const float> log_probs, int blank);
+
 }  // namespace ex
