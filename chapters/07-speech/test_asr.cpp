@@ -157,7 +157,7 @@ TEST_CASE("asr: a saved model loads with the same scores and a foreign folder is
   CHECK_THROWS_WITH(ch07::load_model(dir.file("m")), Catch::Contains("not a chapter 07 recogniser"));
 }
 
-TEST_CASE("asr: trained on a small set it transcribes voices it never heard and a WAV made outside its data", "[ch07][slow]") {
+TEST_CASE("asr: trained on a small set it transcribes voices it never heard and a WAV made outside its data", "[ch07]") {
   test::TempDir dir;
   const std::string data = dir.file("data"), out = dir.file("out");
   const test::ProgramResult run = run_asr("--train-utterances 800 --validation-utterances 50 --test-utterances 200 --epochs 16 --data '" +

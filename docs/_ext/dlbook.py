@@ -1496,8 +1496,9 @@ def verified_line(res: Results, chapter: str) -> str:
 # --------------------------------------------------------------------------------------
 # API page
 
-HEADER_ORDER = ["tensor", "autograd", "ops", "conv", "rnn", "nn", "optim", "data", "text", "utf8",
-                "io", "json", "util", "train", "gradcheck", "memory", "eigen", "dl"]
+HEADER_ORDER = ["tensor", "autograd", "ops", "conv", "rnn", "attention", "transformer", "gpt", "decode", "ctc",
+                "nn", "optim", "data", "audio", "text", "tokenize", "utf8", "io", "json", "util", "train",
+                "gradcheck", "memory", "eigen", "dl"]
 FILE_BRIEF = re.compile(r"^///\s*@brief\s+(.*)$", re.M)
 
 
