@@ -728,9 +728,21 @@ def plot_asr_posteriors(res: Results, run: str):
         fig.savefig(path)
         plt.close(fig)
 
+    # How the frames divide between the blank and the words: the caption states it for this run.
+    post = d["posteriors"]
+    winners = [max(range(len(row)), key=row.__getitem__) for row in post]
+    blank = len(post[0]) - 1
+    word_frames = sum(w != blank for w in winners)
+    runs = sum(1 for i, w in enumerate(winners) if w != blank and (i == 0 or winners[i - 1] != w))
+    step_ms = 1000 * d["output_frame_seconds"]
+    shape = ""
+    if runs:
+        shape = (f". The blank wins {len(post) - word_frames} of the {len(post)} output frames; the words win "
+                 f"{word_frames}, {word_frames / runs:.1f} consecutive frames ({word_frames / runs * step_ms:.0f} ms) "
+                 "per word on average")
     return [res.root / run / "examples.json"], draw, (
         "CTC's alignment, as the trained network sees the test utterance: above, its features; below, the probability "
-        "of each class at each output frame (the blank dashed, words that never pass 5% left out)")
+        "of each class at each output frame (the blank dashed, words that never pass 5% left out)" + shape)
 
 
 def plot_asr_loss(res: Results, run: str):
