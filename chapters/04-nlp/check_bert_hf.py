@@ -102,6 +102,7 @@ def expected_shapes(c):
     return shapes
 
 
+# [torch-bert]
 def bert_logits(c, w, ids):
     """BertForMaskedLM's logits (T, V) for one sequence of ids, one segment, no padding."""
     eps, heads = c["layer_norm_eps"], c["num_attention_heads"]
@@ -133,6 +134,7 @@ def bert_logits(c, w, ids):
         x = ln(x + ff, p + "output.LayerNorm")
     y = ln(F.gelu(dense(x, "cls.predictions.transform.dense")), "cls.predictions.transform.LayerNorm")
     return y @ w["bert.embeddings.word_embeddings.weight"].T + w["cls.predictions.bias"]
+# [torch-bert]
 
 
 def compare_predictions(bert, out, c, w, vocab, failures):

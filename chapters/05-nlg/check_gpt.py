@@ -59,6 +59,7 @@ def expected_shapes(c):
     return shapes
 
 
+# [torch-gpt2]
 def gpt2(w, c, ids):
     """GPT2LMHeadModel's forward pass in evaluation mode: ids (B, T) -> logits (B, T, V)."""
     b, t = ids.shape
@@ -80,6 +81,7 @@ def gpt2(w, c, ids):
         x = x + m @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
     x = F.layer_norm(x, (e,), w["transformer.ln_f.weight"], w["transformer.ln_f.bias"], eps)
     return x @ w["transformer.wte.weight"].T  # lm_head, tied to wte
+# [torch-gpt2]
 
 
 def rel_error(ours, theirs):

@@ -49,6 +49,7 @@ dl::nn::RecurrentOptions gru_options(const AsrConfig& c) {
 int64_t quarter(int64_t n) { return subsampled_length(n); }  // the frequency axis shrinks the same way
 }  // namespace
 
+// [asr-model]
 AsrModel::AsrModel(const AsrConfig& c, dl::Generator& gen)
     : config(c),
       conv1(1, c.channels, {.kernel = 3, .stride = 2, .padding = 1}, gen),
@@ -62,6 +63,7 @@ AsrModel::AsrModel(const AsrConfig& c, dl::Generator& gen)
   register_module("gru", gru);
   register_module("classify", classify);
 }
+// [asr-model]
 
 // [asr-forward]
 AsrModel::Output AsrModel::forward(const std::vector<const dl::Tensor*>& features) {

@@ -64,10 +64,12 @@ def run_gensim(settings: dict, corpus: Path, words: int, threads: int, seed: int
     from gensim.models import Word2Vec
     from gensim.models.keyedvectors import KeyedVectors
 
+    # [gensim-word2vec]
     model = Word2Vec(vector_size=settings["dim"], window=settings["window"], negative=settings["negatives"],
                      ns_exponent=settings["unigram_power"], sample=settings["subsample"], min_count=1,
                      alpha=settings["lr"], min_alpha=settings["lr"] * 1e-4, sg=1, hs=0,
                      workers=threads, seed=seed)
+    # [gensim-word2vec]
     model.build_vocab(corpus_file=str(corpus))
     start = time.perf_counter()
     model.train(corpus_file=str(corpus), total_words=model.corpus_total_words, total_examples=model.corpus_count,

@@ -180,6 +180,7 @@ def case_cross_entropy(x, meta):
     return {"loss": loss, "grad.logits": logits.grad}
 
 
+# [torch-ctc]
 def case_ctc(x, meta):
     """dl's loss is ctc_loss(log_softmax(logits)); PyTorch's fused backward is right after a
     log_softmax only, so the gradient is compared with respect to the logits."""
@@ -188,6 +189,7 @@ def case_ctc(x, meta):
                       ids(x["in.target_lengths"]), blank=0, reduction=meta["reduction"])
     loss.backward()
     return {"loss": loss, "grad.logits": logits.grad}
+# [torch-ctc]
 
 
 # ---- attention: the Transformer's ops and modules ------------------------------------------
@@ -301,6 +303,7 @@ def case_encoder_layer(x, meta):
 
 # ---- chapter models: the torch twins of chapters/*/ (same layer names and order) ----------
 
+# [torch-mlp]
 class MLP(torch.nn.Module):
     """chapters/01-deep-learning/mlp.hpp: 784 -> 256 -> 128 -> 10, ReLU between, logits out."""
 
@@ -312,8 +315,10 @@ class MLP(torch.nn.Module):
 
     def forward(self, x):
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+# [torch-mlp]
 
 
+# [torch-cnn]
 class CNN(torch.nn.Module):
     """chapters/02-cnn/cnn.hpp: two (conv 3x3 pad 1, ReLU, max-pool 2) blocks, flatten in
     NCHW order, 3136 -> 128 (ReLU) -> 10."""
@@ -332,8 +337,10 @@ class CNN(torch.nn.Module):
         h = self.pool(F.relu(self.conv2(h)))
         h = F.relu(self.fc1(torch.flatten(h, 1)))
         return self.fc2(h)
+# [torch-cnn]
 
 
+# [torch-charlm]
 class CharLM(torch.nn.Module):
     """chapters/03-rnn/charlm.hpp: embedding -> LSTM (one layer, (T, B, E)) -> linear head.
     The dump uses dropout 0, so the chapter's two dropouts are the identity and left out."""
@@ -347,6 +354,7 @@ class CharLM(torch.nn.Module):
     def forward(self, ids, state):
         output, (h_n, c_n) = self.lstm(self.embed(ids), state)
         return self.head(output), h_n, c_n
+# [torch-charlm]
 
 
 def case_model(x, meta):
