@@ -31,13 +31,15 @@ struct Listing {
   std::vector<std::string> markers;
 };
 
-std::vector<Listing> listings_of(const fs::path& lesson) {
+// `base`: the folder the listing paths are relative to (a lesson's own folder; for the pages
+// in docs/, the repository root, which the docs staging folder mirrors: chapters/, common/, tests/).
+std::vector<Listing> listings_of(const fs::path& lesson, const fs::path& base) {
   const std::string text = read_text(lesson);
   const std::regex block(R"(```\{literalinclude\}\s+(\S+)\n((?::[^\n]*\n)*))");
   const std::regex option(R"re(:(start-after|end-before):\s*"([^"]*)")re");
   std::vector<Listing> out;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), block); it != std::sregex_iterator(); ++it) {
-    Listing l{lesson, lesson.parent_path() / (*it)[1].str(), {}};
+    Listing l{lesson, base / (*it)[1].str(), {}};
     const std::string options = (*it)[2].str();
     for (auto o = std::sregex_iterator(options.begin(), options.end(), option); o != std::sregex_iterator(); ++o)
       l.markers.push_back((*o)[2].str());
@@ -53,7 +55,7 @@ TEST_CASE("lessons: every literalinclude names a file and a marker pair that exi
   for (const auto& dir : fs::directory_iterator(fs::path(DL_SOURCE_DIR) / "chapters")) {
     const fs::path lesson = dir.path() / "lesson.md";
     if (!fs::exists(lesson)) continue;
-    for (const Listing& l : listings_of(lesson)) {
+    for (const Listing& l : listings_of(lesson, lesson.parent_path())) {
       INFO(l.lesson.filename().string() << " in " << dir.path().filename().string() << " includes " << l.file.string());
       REQUIRE(fs::is_regular_file(l.file));
       const std::string source = read_text(l.file);
@@ -65,4 +67,22 @@ TEST_CASE("lessons: every literalinclude names a file and a marker pair that exi
     }
   }
   CHECK(checked >= 8);  // chapter 01 alone pulls eight listings
+}
+
+TEST_CASE("pages: every literalinclude of a docs page names a file and a marker pair that exist", "[docs]") {
+  size_t checked = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(DL_SOURCE_DIR) / "docs")) {
+    if (entry.path().extension() != ".md") continue;
+    for (const Listing& l : listings_of(entry.path(), fs::path(DL_SOURCE_DIR))) {
+      INFO("docs/" << l.lesson.filename().string() << " includes " << l.file.string());
+      REQUIRE(fs::is_regular_file(l.file));
+      const std::string source = read_text(l.file);
+      for (const std::string& marker : l.markers) {
+        INFO("marker " << marker);
+        CHECK(count_lines_equal_to(source, marker) == 2);
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked >= 19);  // the tools page alone pulls nineteen listings
 }
