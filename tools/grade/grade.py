@@ -128,7 +128,7 @@ def load_manifest(path: Path) -> Manifest:
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise UsageError(f"{where} ({entry.get('id', '?')}): field \"{name}\" must be a {kind.__name__}")
         kind = entry.get("kind", DEFAULT_KIND)
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise UsageError(f"{where} ({entry.get('id', '?')}): field \"kind\" must be one of "
                              + ", ".join(f'"{k}"' for k in KINDS))
         extra = set(entry) - set(fields) - {"kind"}
