@@ -11,6 +11,11 @@
 // `x.data()` is a pointer to the first element and `x.shape()` the extents,
 // outermost first. Write each exercise with loops over the data; the library's
 // own ops (dl::relu, dl::conv2d, ...) are what the tests compare you against.
+//
+// A few exercises are of another kind, "fix the bug" (their "kind" in manifest.json):
+// their stub is complete, compiles and runs, but gives a wrong result because of one
+// bug. The comment above the declaration says what the function must do; find where
+// the code does something else and fix it.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +68,26 @@ LossAndGrad softmax_cross_entropy(const dl::Tensor& logits, std::span<const int>
 /// Throws dl::ShapeError unless param, grad and velocity have the same shape.
 void sgd_momentum_step(dl::Tensor& param, const dl::Tensor& grad, dl::Tensor& velocity, float lr, float momentum,
                        float weight_decay);
+
+/// One node of a scalar expression graph, as a tiny tape records it (micrograd-style).
+struct ScalarNode {
+  char op = 0;       ///< 0 for an input, '+' for value = a + b, '*' for value = a * b
+  int a = -1;        ///< index of the first operand in the tape (op != 0 only)
+  int b = -1;        ///< index of the second operand, may equal `a` (x * x)
+  double value = 0;  ///< the node's forward value, already computed
+};
+
+/// tape_backward: the gradient of the last node of `tape` with respect to every node,
+/// in the tape's order (the last one's is 1). The nodes are in topological order: each
+/// operand index is below the index of the node that uses it. A node used several times
+/// (as both operands of x * x, or by two later nodes) receives the sum of the gradients
+/// that every use sends back, the multivariable chain rule. Throws std::invalid_argument
+/// for an empty tape, an unknown op, or an operand index outside [0, i) at node i.
+std::vector<double> tape_backward(const std::vector<ScalarNode>& tape);
+
+/// linear_forward: y = x W^T + b for x (N, in), W (out, in) (PyTorch's layout) and b
+/// (out); returns (N, out). Throws dl::ShapeError when the shapes do not fit together.
+dl::Tensor linear_forward(const dl::Tensor& x, const dl::Tensor& w, const dl::Tensor& b);
 
 // ---------------------------------------------------------------------------------
 // Chapter 02: convolutional networks
@@ -129,6 +154,19 @@ LSTMStep lstm_cell_forward(const dl::Tensor& x, const dl::Tensor& h, const dl::T
 /// (the first one on a tie), without touching `gen`. Throws std::invalid_argument
 /// for an empty `logits` or a negative temperature.
 int sample_with_temperature(std::span<const float> logits, float temperature, dl::Generator& gen);
+
+/// truncated_bptt: runs an Elman RNN cell (dl::rnn_cell) over the steps `xs` (T tensors
+/// (N, I)) from the state h0 (N, H), in chunks of `window` steps (the last may be shorter),
+/// and returns the loss of each chunk, the sum of every element of every hidden state in
+/// it, as one-element tensors whose graphs a training loop calls backward() on, chunk
+/// after chunk. The state carried from one chunk to the next keeps its values (the
+/// forward pass is the same as without chunks), but gradients stop at the chunk
+/// boundary: chunk k's loss reaches the inputs and the carried state of chunk k only,
+/// and the parameters through chunk k's steps only. Throws std::invalid_argument
+/// for window < 1 or no steps.
+std::vector<dl::Tensor> truncated_bptt(const std::vector<dl::Tensor>& xs, const dl::Tensor& h0,
+                                       const dl::Tensor& w_ih, const dl::Tensor& w_hh, const dl::Tensor& b_ih,
+                                       const dl::Tensor& b_hh, int64_t window);
 
 // ---------------------------------------------------------------------------------
 // Chapter 04: natural language processing

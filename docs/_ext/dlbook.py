@@ -1584,11 +1584,15 @@ def exercise_entry(ex: dict, number: int, tasks: dict[str, str], level: int) -> 
     if not task:
         raise ValueError(f"exercise '{ex['id']}': no doc comment starting with '{ex['id']}:' in exercises.hpp")
     folder = f"exercises/{ex['chapter']}/{ex['id']}/"
+    # A "fix the bug" exercise (the manifest's "kind"): its file is complete code with one bug.
+    bug = ex.get("kind", "write") == "fix-the-bug"
+    kind = " · {ref}`fix the bug <exercise-kinds>`" if bug else ""
+    todo = ("This file compiles and runs but has one bug: find it and fix it. " if bug else "")
     return (
         f"{'#' * level} {number}. {ex['title']}\n\n"
-        f"`{ex['id']}` · {points} · read first: {{ref}}`{ex['lesson']}`\n\n"
+        f"`{ex['id']}` · {points}{kind} · read first: {{ref}}`{ex['lesson']}`\n\n"
         f"{task}\n\n"
-        f"Your file: `{folder}{ex['id']}.cpp` (the task and hint also in its `README.md`) · "
+        f"{todo}Your file: `{folder}{ex['id']}.cpp` (the task and hint also in its `README.md`) · "
         f"grade it: `./book grade {ex['id']}`\n\n"
         f"<details><summary>Hint</summary>\n\n{ex['hint']}\n\n</details>\n"
     )
@@ -1606,7 +1610,9 @@ def exercises_block(app: Sphinx, chapter: str | None, spec: str) -> str:
         for ch in dict.fromkeys(e["chapter"] for e in exercises):
             mine = [e for e in exercises if e["chapter"] == ch]
             total = sum(e["points"] for e in mine)
-            out.append(f"\n### {{doc}}`/chapters/{ch}/lesson`\n\n{len(mine)} exercises, {total} points.\n")
+            bugs = sum(e.get("kind", "write") == "fix-the-bug" for e in mine)
+            of_them = f" ({bugs} of them to fix the bug)" if bugs else ""
+            out.append(f"\n### {{doc}}`/chapters/{ch}/lesson`\n\n{len(mine)} exercises{of_them}, {total} points.\n")
             out += [exercise_entry(e, n, tasks, 4) for n, e in enumerate(mine, 1)]
         return "\n".join(out)
     if spec != chapter:

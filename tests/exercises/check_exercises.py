@@ -9,7 +9,9 @@ CHECK is one of:
                    label exists; every lesson with exercises shows them; every exercise
                    folder's README.md is the one the manifest and exercises.hpp give
   solutions-pass   every reference solution passes all its tests
-  stubs-fail       every untouched stub fails at least one test (and still compiles)
+  stubs-fail       every untouched stub fails at least one test (and still compiles): a stub to
+                   write throws dl::NotImplemented; a "fix the bug" stub runs to the end of its
+                   tests and fails a check (a wrong result), without crashing or hanging
   grader-survives  code that crashes, throws, loops, exits early, does not compile or link,
                    compiles forever or computes a wrong result fails its exercise with the
                    right message and leaves no process behind; a submission's own tests and
@@ -64,6 +66,11 @@ def processes() -> list[tuple[str, bytes]]:
         except OSError:  # it ended meanwhile
             pass
     return found
+
+
+def code_only(text: str) -> str:
+    """C++ source without its // comments and blank space: what the compiler sees."""
+    return "".join(re.sub(r"//.*", "", text).split())
 
 
 def sha256(path: Path) -> str:
@@ -181,11 +188,22 @@ class Checks:
 
         for e in self.exercises:
             stub = (self.root / self.rel(e, "exercises")).read_text(encoding="utf-8")
+            solution = (self.root / self.rel(e, "solutions")).read_text(encoding="utf-8")
             test = (self.root / self.rel(e, "test")).read_text(encoding="utf-8")
-            expect("// TODO" in stub and "dl::NotImplemented" in stub,
-                   f"{self.rel(e, 'exercises')}: a stub marks its gap with // TODO and throws dl::NotImplemented")
+            if exercise_info.is_fix_the_bug(e):
+                expect("this code has one bug; find and fix it" in stub.lower()
+                       and "// TODO" not in stub and "NotImplemented" not in stub,
+                       f"{self.rel(e, 'exercises')}: a \"fix the bug\" stub is complete code, says "
+                       "\"This code has one bug; find and fix it\", and has no // TODO or dl::NotImplemented")
+                expect(code_only(stub) != code_only(solution),
+                       f"{self.rel(e, 'exercises')}: the stub's code is the same as the solution's: where is the bug?")
+            else:
+                expect("// TODO" in stub and "dl::NotImplemented" in stub,
+                       f"{self.rel(e, 'exercises')}: a stub marks its gap with // TODO and throws dl::NotImplemented")
             expect(f'"[{e["id"]}]"' in test, f"{self.rel(e, 'test')}: its test cases are tagged [{e['id']}]")
-        return f"{len(ids)} exercises in {len(chapters)} chapters, the same in all four places; every README.md current"
+        bugs = sum(exercise_info.is_fix_the_bug(e) for e in self.exercises)
+        return (f"{len(ids)} exercises ({bugs} to fix the bug) in {len(chapters)} chapters, the same in all four "
+                "places; every README.md current")
 
     def solutions_pass(self) -> str:
         code, table, data = self.grade("--solutions")
@@ -206,13 +224,20 @@ class Checks:
         expect(data is not None, f"the grader wrote no JSON:\n{table}")
         passing = [e["id"] for e in data["exercises"] if e["passed"]]
         expect(not passing, f"untouched stubs that pass their tests (a test that cannot fail?): {passing}")
-        broken = [f"{e['id']}: {e['message']}" for e in data["exercises"]
-                  if re.match(r"(missing|does not compile|does not link)", e["message"])
-                  or "is not written yet" not in e["message"]]
+        bugs = {e["id"] for e in untouched if exercise_info.is_fix_the_bug(e)}
+        broken = [f"{e['id']}: {e['status']}: {e['message']}" for e in data["exercises"]
+                  if e["id"] not in bugs and (e["status"] != "not written yet" or "is not written yet" not in e["message"])]
         expect(not broken, "stubs must compile and fail by throwing dl::NotImplemented:\n" + "\n".join(broken))
+        # A "fix the bug" stub compiles, links and runs every test to its end; it fails a
+        # check on a value (or an expected exception that it throws instead of a result).
+        broken = [f"{e['id']}: {e['status']}: {e['message']}" for e in data["exercises"]
+                  if e["id"] in bugs and e["status"] not in ("wrong result", "threw")]
+        expect(not broken, "\"fix the bug\" stubs must compile, run and give a wrong result:\n" + "\n".join(broken))
+        expect(all(e["points"] == 0 for e in data["exercises"]), "a failing stub earned points")
         expect(code == 1 and data["score"] == 0, f"exit {code}, score {data['score']}")
         note = f"; skipped the stubs you edited: {', '.join(edited)}" if edited else ""
-        return f"all {len(untouched)} untouched stubs fail with 'not written yet'{note}"
+        return (f"all {len(untouched)} untouched stubs fail: {len(untouched) - len(bugs)} with 'not written yet', "
+                f"{len(bugs)} \"fix the bug\" stubs with a wrong result{note}")
 
     def grader_survives(self) -> str:
         relu = next(e for e in self.exercises if e["id"] == "relu")
@@ -292,6 +317,7 @@ class Checks:
             "a missing field": (json.dumps({"exercises": [{k: v for k, v in good.items() if k != "points"}]}),
                                 'field "points" must be a int'),
             "an id twice": (json.dumps({"exercises": [good, good]}), "appears twice"),
+            "an unknown kind": (json.dumps({"exercises": [{**good, "kind": "fix-it"}]}), 'field "kind" must be one of'),
         }
         for what, (text, message) in manifests.items():
             root = self.fixture("bad-manifest", {"exercises/manifest.json": text})

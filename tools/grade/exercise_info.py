@@ -63,6 +63,11 @@ def github_anchor(title: str) -> str:
     return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
 
 
+def is_fix_the_bug(ex: dict) -> bool:
+    """True for a "fix the bug" exercise (the manifest's "kind"; absent means "write")."""
+    return ex.get("kind", "write") == "fix-the-bug"
+
+
 def readme_path(root: Path, ex: dict) -> Path:
     return root / "exercises" / ex["chapter"] / ex["id"] / "README.md"
 
@@ -78,9 +83,20 @@ def render_readme(root: Path, ex: dict, task: str, declared: list[str]) -> str:
     points = f"{ex['points']} point" + ("s" if ex["points"] != 1 else "")
     test = f"tests/exercises/{chapter}/{id}/test_{id}.cpp"
     declarations = "\n".join(declared)
+    if is_fix_the_bug(ex):
+        kind = ", a \"fix the bug\" exercise"
+        todo = (f"[`{id}.cpp`]({id}.cpp), next to this file, already does this, almost: it compiles and runs, "
+                "but it has one bug, and the tests show what it gets wrong. Find the bug and fix it. Keep the names "
+                "and signatures that [`exercises.hpp`](../../exercises.hpp) declares; the tests are compiled against "
+                "them.")
+    else:
+        kind = ""
+        todo = (f"Write it in [`{id}.cpp`]({id}.cpp), next to this file: replace each `// TODO` and the `throw` "
+                "below it with your code. Keep the names and signatures that [`exercises.hpp`](../../exercises.hpp) "
+                "declares; the tests are compiled against them.")
     return f"""{GENERATED_NOTE}# {ex['title']}
 
-Exercise `{id}` of chapter {chapter[:2]}, {points}. Read first: \
+Exercise `{id}` of chapter {chapter[:2]}, {points}{kind}. Read first: \
 [{title}](../../../chapters/{chapter}/lesson.md#{github_anchor(title)}).
 
 ## Task
@@ -91,9 +107,7 @@ Exercise `{id}` of chapter {chapter[:2]}, {points}. Read first: \
 {declarations}
 ```
 
-Write it in [`{id}.cpp`]({id}.cpp), next to this file: replace each `// TODO` and the `throw` \
-below it with your code. Keep the names and signatures that [`exercises.hpp`](../../exercises.hpp) \
-declares; the tests are compiled against them.
+{todo}
 
 ## Grade it
 

@@ -52,6 +52,11 @@ COMPILE_TIME_LIMIT = 120  # seconds; a learner's template can explode
 MAX_MESSAGE_LINES = 12
 OUTPUT_LIMIT = 64 << 20   # bytes a test program may print before it is stopped (SIGXFSZ)
 MEMORY_LIMIT = 8 << 30    # bytes of address space, so a runaway allocation fails instead of swapping
+# The kinds of exercise (the manifest's optional "kind"): "write", the usual one, whose stub
+# marks a gap with // TODO and throws dl::NotImplemented; "fix-the-bug", whose stub is
+# complete code that compiles and runs but has one bug to find and fix.
+KINDS = {"write": "write the function", "fix-the-bug": "fix the bug"}
+DEFAULT_KIND = "write"
 
 
 class UsageError(Exception):
@@ -71,6 +76,11 @@ class Exercise:
     lesson: str
     hint: str
     stub_sha256: str
+    kind: str = DEFAULT_KIND  # a key of KINDS
+
+    @property
+    def fix_the_bug(self) -> bool:
+        return self.kind == "fix-the-bug"
 
     def source(self, directory: Path) -> Path:
         return directory / self.chapter / self.id / f"{self.id}.cpp"
@@ -117,7 +127,11 @@ def load_manifest(path: Path) -> Manifest:
             value = entry.get(name)
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise UsageError(f"{where} ({entry.get('id', '?')}): field \"{name}\" must be a {kind.__name__}")
-        extra = set(entry) - set(fields)
+        kind = entry.get("kind", DEFAULT_KIND)
+        if not isinstance(kind, str) or kind not in KINDS:
+            raise UsageError(f"{where} ({entry.get('id', '?')}): field \"kind\" must be one of "
+                             + ", ".join(f'"{k}"' for k in KINDS))
+        extra = set(entry) - set(fields) - {"kind"}
         if extra:
             raise UsageError(f"{where} ({entry['id']}): unknown field(s) {', '.join(sorted(extra))}")
         if not ID_PATTERN.match(entry["id"]):
@@ -529,7 +543,9 @@ def print_table(g: Grader, results: list[Result]) -> None:
     for n, r in enumerate(results, 1):
         mark = paint("✓", "32") if r.passed else paint("✗", "31")
         status = "" if r.passed else f"  {r.status}"
-        print(f"{n:2} {r.exercise.id:<{width}}  {r.exercise.chapter:<17} {r.points:2}/{r.exercise.points:<2} {mark}{status}")
+        kind = f"  ({KINDS[r.exercise.kind]})" if r.exercise.fix_the_bug else ""
+        print(f"{n:2} {r.exercise.id:<{width}}  {r.exercise.chapter:<17} {r.points:2}/{r.exercise.points:<2} {mark}{status}"
+              f"{kind}")
     score, top = sum(r.points for r in results), sum(r.exercise.points for r in results)
     done = sum(r.passed for r in results)
     print(f"\nscore {score}/{top} ({done} of {len(results)} exercises passed)"
@@ -542,6 +558,8 @@ def print_table(g: Grader, results: list[Result]) -> None:
 def print_failure(g: Grader, r: Result) -> None:
     ex = r.exercise
     print(f"\n{paint('next: ' + ex.id, '1')} ({ex.title}) in {g.relative(ex.source(g.source_dir))}")
+    if ex.fix_the_bug:
+        print("  fix the bug: this code compiles and runs but has one bug; the failed check shows what it gets wrong")
     print(f"  {r.status}: " + r.message.replace("\n", "\n  "))
     print(f"  hint: {ex.hint}")
     print(f"  read: chapters/{ex.chapter}/lesson.md, section \"{section_title(g.root, ex)}\"")
@@ -561,8 +579,9 @@ def write_json(path: str, results: list[Result]) -> None:
     data = {
         "score": sum(r.points for r in results),
         "max_score": sum(r.exercise.points for r in results),
-        "exercises": [{"id": r.exercise.id, "chapter": r.exercise.chapter, "points": r.points,
-                       "max_points": r.exercise.points, "passed": r.passed, "message": r.message}
+        "exercises": [{"id": r.exercise.id, "chapter": r.exercise.chapter, "kind": r.exercise.kind,
+                       "points": r.points, "max_points": r.exercise.points, "passed": r.passed,
+                       "status": r.status, "message": r.message}
                       for r in results],
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
