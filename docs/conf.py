@@ -41,7 +41,7 @@ root_doc = "index"
 # The staging folder links the whole chapters/ and common/ trees; only these
 # files are pages.
 include_patterns = ["index.md", "api.md", "glossary.md", "faq.md", "exercises.md", "performance.md", "large-models.md", "tools.md",
-                    "chapters/*/lesson.md"]
+                    "learning-path.md", "chapters/*/lesson.md"]
 exclude_patterns = ["_generated/**"]
 
 # Broken references are errors (sphinx-build -W); nitpicky also catches

@@ -381,7 +381,8 @@ def main() -> int:
     try:
         browser.open_page()
         for page in ["index.html"] + lessons + ["faq.html", "glossary.html", "api.html", "performance.html",
-                                                "large-models.html", "tools.html", "exercises.html"]:
+                                                "large-models.html", "tools.html", "learning-path.html",
+                                                "exercises.html"]:
             if not (root / page).exists():
                 continue
             browser.navigate(base + page)
