@@ -106,6 +106,10 @@ std::vector<float> resample_samples(const std::string& where, const std::vector<
     throw FileError(where + "resampling from " + std::to_string(from) + " Hz to " + std::to_string(to) +
                     " Hz failed: " + src_strerror(err));
   out.resize(static_cast<size_t>(data.output_frames_gen));
+  // A handful of samples at a high rate can come out as none at a low one.
+  if (out.empty())
+    throw FileError(where + "too short to resample: " + std::to_string(in.size()) + " samples at " + std::to_string(from) +
+                    " Hz give none at " + std::to_string(to) + " Hz");
   return out;
 }
 

@@ -192,6 +192,10 @@ TEST_CASE("audio: resample in memory matches read_audio's resampling and refuses
   for (size_t i = 0; i < read.samples.size(); i += 97) CHECK(read.samples[i] == Approx(direct.samples[i]).margin(1e-4));  // 16-bit file
   CHECK(dl::resample(cd, 22050).samples == cd.samples);
   CHECK_THROWS_WITH(dl::resample(cd, 0), Catch::Contains("rates must be positive"));
+  // Found by fuzz_audio: 4 frames at 768 kHz are none at 16 kHz; that is an error, not an empty recording.
+  CHECK_THROWS_WITH(dl::resample({{0.1f, 0.2f, 0.3f, 0.4f}, 768000}, 16000), Catch::Contains("too short to resample"));
+  dl::write_wav(dir.file("blink.wav"), {{0.1f, 0.2f, 0.3f, 0.4f}, 768000});
+  CHECK_THROWS_WITH(dl::read_audio(dir.file("blink.wav")), Catch::Contains("too short to resample"));
   CHECK_THROWS_WITH(dl::resample({{0.0f}, -5}, 16000), Catch::Contains("-5 Hz"));
 }
 
