@@ -48,6 +48,17 @@ generated into the source tree:
     ``asr_variants`` (the word error rate of each test variant) and ``asr_mistakes`` (wrong
     transcripts and the most frequent substitutions), all from ``summary.json``.
 
+``{result}`RUN:KEY:FORMAT```
+    One number inside a sentence, from ``build/results/RUN/summary.json``: KEY is a
+    member (``test_accuracy``) or a dotted path (``per_class_accuracy.Shirt``,
+    ``confusion.6.0``: row 6, column 0), FORMAT one of ``RESULT_FORMATS`` (``pct``
+    92.2%, ``pct2`` 91.35%, ``int`` 235,146, ``seconds`` 8.1 seconds, ``f0``-``f4``
+    fixed decimals). It reads like a MyST role but is replaced before MyST parses the
+    page (not inside fenced code). Before the run exists it renders "(not run yet)";
+    an unknown format or run name, or a key the summary lacks, is a build error naming
+    the page. ``tests/docs/check_inline_results.py`` keeps lessons 01 and 02 free of
+    typed run numbers and checks every KEY against the program's sources.
+
 Every lesson also gets a "verified with" line under its title: the commit,
 compiler, Eigen version and date of the run whose numbers the page shows, from
 the ``build`` object of the chapter's summary.json.
@@ -148,6 +159,89 @@ def missing(what: str, run: str) -> str:
         f"{what} will appear here once `build/results/{run}/` exists. Run `./book run` "
         f"(or the chapter program alone), then rebuild the site with `./book docs`.\n```\n"
     )
+
+
+# --------------------------------------------------------------------------------------
+# One number inside a sentence: {result}`RUN:KEY:FORMAT`
+
+
+RESULT_ROLE = re.compile(r"\{result\}`([^`]*)`")
+FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+RUN_NAME = re.compile(r"^\d\d-[a-z0-9]+(?:-[a-z0-9]+)*$")
+NOT_RUN_YET = "*(not run yet)*"
+
+
+def _fixed(n: int):
+    return lambda v: f"{v:.{n}f}"
+
+
+# How a number is written in a sentence; the docs test (tests/docs/check_inline_results.py) reads this too.
+RESULT_FORMATS = {
+    "pct": lambda v: f"{100 * v:.1f}%",      # a fraction as a percentage, one decimal: 0.9215 -> 92.2%
+    "pct2": lambda v: f"{100 * v:.2f}%",     # two decimals: 0.9135 -> 91.35%
+    "int": lambda v: f"{round(v):,}",        # an integer with thousands separators: 235146 -> 235,146
+    "seconds": lambda v: f"{v:.1f} seconds",  # 8.14 -> 8.1 seconds
+    **{f"f{n}": _fixed(n) for n in range(5)},  # fixed decimals: f1, f2, f3, f4 (f0 rounds to an integer)
+}
+
+
+def parse_result_ref(ref: str) -> tuple[str, str, str]:
+    """`RUN:KEY:FORMAT` -> (run, key, format); KEY may be a dotted path (per_class_accuracy.Shirt, confusion.6.0)."""
+    parts = ref.split(":")
+    if len(parts) != 3 or not all(p.strip() for p in parts):
+        raise ValueError(f"{{result}}`{ref}`: expected RUN:KEY:FORMAT, e.g. 01-deep-learning:test_accuracy:pct")
+    run, key, fmt = (p.strip() for p in parts)
+    if fmt not in RESULT_FORMATS:
+        raise ValueError(f"{{result}}`{ref}`: unknown format '{fmt}' (known: {', '.join(RESULT_FORMATS)})")
+    if not RUN_NAME.match(run):
+        raise ValueError(f"{{result}}`{ref}`: '{run}' is not a results folder name such as 02-cnn or 02-cnn-lesson")
+    return run, key, fmt
+
+
+def lookup(summary, key: str):
+    """The value at a dotted path: object members by name, array items by index."""
+    value = summary
+    for part in key.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def result_value(res: Results, chapters: Path, ref: str) -> str:
+    run, key, fmt = parse_result_ref(ref)
+    if not any(run == c.name or run.startswith(c.name + "-") for c in chapters.iterdir() if c.is_dir()):
+        raise ValueError(f"{{result}}`{ref}`: no chapter folder chapters/{run.split('-')[0]}-... makes the run '{run}'")
+    summary = res.json(run, "summary.json")
+    if summary is None:
+        return NOT_RUN_YET  # never a typed number: the page says so until the run exists
+    value = lookup(summary, key)
+    if value is None:
+        top = ", ".join(sorted(summary)) if isinstance(summary, dict) else "none"
+        raise ValueError(f"{{result}}`{ref}`: {res.shown(run, 'summary.json')} has no key '{key}' (its keys: {top})")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{{result}}`{ref}`: '{key}' in {res.shown(run, 'summary.json')} is not a number "
+                         f"({type(value).__name__}); name a number, e.g. {key}.<member>")
+    return RESULT_FORMATS[fmt](value)
+
+
+def substitute_results(text: str, replace) -> str:
+    """Apply `replace` to every {result}`...` outside fenced code blocks (so a listing can show the syntax)."""
+    out, fence = [], None
+    for line in text.splitlines(keepends=True):
+        m = FENCE_OPEN.match(line)
+        if fence is None and m:
+            fence = m.group(1)
+        elif fence is not None and m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
+                and not line.strip()[len(m.group(1)):].strip():
+            fence = None
+        elif fence is None:
+            line = RESULT_ROLE.sub(replace, line)
+        out.append(line)
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------------------
@@ -1736,6 +1830,15 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
             return ""
 
     text = PLACEHOLDER.sub(replace, text)
+
+    def replace_result(mm: re.Match) -> str:
+        try:
+            return result_value(res, Path(app.srcdir) / "chapters", mm.group(1))
+        except ValueError as e:
+            logger.warning(f"{docname}: {e}", location=docname)
+            return NOT_RUN_YET
+
+    text = substitute_results(text, replace_result)
 
     if chapter is not None:
         # The "verified with" line goes right under the page title.
