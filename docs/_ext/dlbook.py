@@ -1579,8 +1579,8 @@ def verified_line(res: Results, chapter: str) -> str:
     s = res.json(chapter, "summary.json")
     if s is None:
         return (
-            "\n```{container} dlbook-verified\nNot verified on this machine yet: the numbers below "
-            "are from the authors' run. Run `./book run`, then `./book docs`, to see your own.\n```\n"
+            "\n```{container} dlbook-verified\nNot verified on this machine yet: this page's results appear "
+            "once you run `./book run`, then `./book docs`; a number typed in the prose comes from the authors' run.\n```\n"
         )
     b = s.get("build", {}) if isinstance(s.get("build"), dict) else {}
     date = str(b.get("date", ""))[:10]  # "2026-01-31T12:34:56Z" -> the day
