@@ -26,27 +26,36 @@ void save_pretrained(const std::string& dir, const dl::nn::GPT& model, const dl:
   dl::write_file_atomically(dir + "/vocab.json", tokens.dump(1) + "\n");
 }
 
+std::u32string read_vocab(const std::string& json, const std::string& path) {
+  const nlohmann::json tokens = nlohmann::json::parse(json, nullptr, false);
+  if (!tokens.is_object()) throw dl::FileError(path + ": not a JSON object of token -> id");
+  if (!tokens.contains("<unk>") || tokens["<unk>"] != 0) throw dl::FileError(path + ": no \"<unk>\": 0 entry");
+  // Characters in id order; every id from 1 to size-1 exactly once.
+  std::u32string characters(tokens.size() - 1, U'\0');
+  std::vector<bool> taken(characters.size(), false);
+  for (const auto& [token, id] : tokens.items()) {
+    if (!id.is_number_integer()) throw dl::FileError(path + ": the id of " + token + " is not an integer");
+    const int64_t i = id.get<int64_t>();
+    if (i == 0 && token == "<unk>") continue;
+    const std::u32string c = dl::decode_utf8(token, path);
+    if (c.size() != 1 || i < 1 || i > static_cast<int64_t>(characters.size()) || taken[static_cast<size_t>(i - 1)])
+      throw dl::FileError(path + ": token " + token + " with id " + std::to_string(i) +
+                          " is not one character with a unique id from 1 to " + std::to_string(characters.size()));
+    characters[static_cast<size_t>(i - 1)] = c[0];
+    taken[static_cast<size_t>(i - 1)] = true;
+  }
+  return characters;
+}
+
 Pretrained load_pretrained(const std::string& dir) {
   const std::string config_path = dir + "/config.json", vocab_path = dir + "/vocab.json";
   if (!fs::is_directory(dir))
     throw dl::FileError(dir + ": no saved model here (train one first: ./book run gpt, or pass --model DIR)");
   const dl::nn::GPTConfig config = dl::nn::GPTConfig::from_json(dl::read_file(config_path, "a GPT-2 config.json", 1 << 20), config_path);
-  const nlohmann::json tokens = nlohmann::json::parse(dl::read_file(vocab_path, "a vocab.json", 64 << 20), nullptr, false);
-  if (!tokens.is_object()) throw dl::FileError(vocab_path + ": not a JSON object of token -> id");
-  // Characters in id order; every id from 1 to size-1 exactly once.
-  std::u32string characters(tokens.size() > 0 ? tokens.size() - 1 : 0, U'\0');
-  for (const auto& [token, id] : tokens.items()) {
-    if (!id.is_number_integer()) throw dl::FileError(vocab_path + ": the id of " + token + " is not an integer");
-    const int64_t i = id.get<int64_t>();
-    if (i == 0 && token == "<unk>") continue;
-    const std::u32string c = dl::decode_utf8(token, vocab_path);
-    if (c.size() != 1 || i < 1 || i > static_cast<int64_t>(characters.size()) || characters[static_cast<size_t>(i - 1)] != U'\0')
-      throw dl::FileError(vocab_path + ": token " + token + " with id " + std::to_string(i) +
-                          " is not one character with a unique id from 1 to " + std::to_string(characters.size()));
-    characters[static_cast<size_t>(i - 1)] = c[0];
-  }
-  if (static_cast<int64_t>(tokens.size()) != config.vocab_size)
-    throw dl::FileError(vocab_path + ": " + std::to_string(tokens.size()) + " tokens, but config.json says vocab_size " +
+  const std::u32string characters = read_vocab(dl::read_file(vocab_path, "a vocab.json", 64 << 20), vocab_path);
+  const int64_t tokens = static_cast<int64_t>(characters.size()) + 1;  // and <unk>
+  if (tokens != config.vocab_size)
+    throw dl::FileError(vocab_path + ": " + std::to_string(tokens) + " tokens, but config.json says vocab_size " +
                         std::to_string(config.vocab_size));
   Pretrained p{config, std::make_unique<dl::nn::GPT>(config), dl::data::CharVocab::from_characters(characters)};
   try {

@@ -23,6 +23,11 @@ struct Pretrained {
 /// vocab.json, each atomically; creates `dir`.
 void save_pretrained(const std::string& dir, const dl::nn::GPT& model, const dl::data::CharVocab& vocab);
 
+/// The characters of a vocab.json that `save_pretrained` wrote (`"<unk>": 0`, then one
+/// character per id from 1 to size-1), in id order: character i has id i+1. Throws
+/// dl::FileError naming `path` when the text is not such an object.
+std::u32string read_vocab(const std::string& json, const std::string& path);
+
 /// Reads what `save_pretrained` wrote. Throws dl::FileError naming the file for a missing
 /// folder or file, a wrong config, misshapen tensors, or a vocabulary that does not match
 /// the config's vocab_size.

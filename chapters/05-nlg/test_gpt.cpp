@@ -297,6 +297,18 @@ TEST_CASE("save_pretrained and load_pretrained: the folder round-trips, and a br
   CHECK_THROWS_AS(ch05::load_pretrained(dir.file("hf")), dl::FileError);
 }
 
+TEST_CASE("read_vocab: characters in id order and a clear error for every malformed vocab.json", "[ch05][gpt]") {
+  CHECK(ch05::read_vocab(R"({"<unk>": 0, "风": 2, "春": 1})", "v.json") == U"春风");
+  CHECK_THROWS_WITH(ch05::read_vocab(R"({"春": 1, "风": 2})", "v.json"), Catch::Contains("<unk>"));
+  CHECK_THROWS_WITH(ch05::read_vocab(R"({"<unk>": 3, "a": 1})", "v.json"), Catch::Contains("<unk>"));
+  CHECK_THROWS_WITH(ch05::read_vocab(R"(["<unk>", "a"])", "v.json"), Catch::Contains("not a JSON object"));
+  CHECK_THROWS_WITH(ch05::read_vocab(R"({"<unk>": 0, "a": "1"})", "v.json"), Catch::Contains("not an integer"));
+  CHECK_THROWS_WITH(ch05::read_vocab(R"({"<unk>": 0, "a": 1, "b": 1})", "v.json"), Catch::Contains("unique id"));
+  // Found while writing fuzz_gpt_vocab: a NUL character looked like an empty slot, so a second token could take its id.
+  CHECK_THROWS_WITH(ch05::read_vocab("{\"<unk>\": 0, \"\\u0000\": 1, \"a\": 1}", "v.json"), Catch::Contains("unique id"));
+  CHECK_THROWS_AS(ch05::read_vocab("{\"<unk>\": 0, \"\xff\": 1}", "v.json"), dl::Error);
+}
+
 TEST_CASE("random_windows: targets are the inputs shifted by one, from inside the stream", "[ch05][gpt]") {
   std::vector<int> stream(50);
   std::iota(stream.begin(), stream.end(), 0);
