@@ -104,6 +104,8 @@ dl::Tensor ctc_of(const ch07::AsrModel::Output& out, const std::vector<const Exa
 }
 // [ctc-of]
 
+// Error rates of greedy decoding on `examples` (the first `limit`), and of prefix beam search
+// when `beam_width` > 0 (0: not run, beam_wer stays 0).
 Scores evaluate(ch07::AsrModel& model, const std::vector<Example>& examples, int64_t beam_width, size_t limit = SIZE_MAX) {
   dl::no_grad no_grad;
   model.eval();
@@ -121,9 +123,11 @@ Scores evaluate(ch07::AsrModel& model, const std::vector<Example>& examples, int
       const ch07::Utterance& u = *batch[b]->utterance;
       const ch07::Transcript t = ch07::transcribe_column(out, int64_t(b));
       const int64_t errors = ch07::edit_distance(std::span<const int>(u.labels), std::span<const int>(t.labels));
-      const dl::CtcBeamResult beam =
-          dl::ctc_prefix_beam_search(ch07::column_of(out, int64_t(b)), out.lengths[b], int(beam_width), ch07::kBlank);
-      beam_errors += ch07::edit_distance(std::span<const int>(u.labels), std::span<const int>(beam.labels));
+      if (beam_width > 0) {
+        const dl::CtcBeamResult beam =
+            dl::ctc_prefix_beam_search(ch07::column_of(out, int64_t(b)), out.lengths[b], int(beam_width), ch07::kBlank);
+        beam_errors += ch07::edit_distance(std::span<const int>(u.labels), std::span<const int>(beam.labels));
+      }
       word_errors += errors;
       s.words += int64_t(u.labels.size());
       const std::string ref = ch07::words_of(u.labels), hyp = t.text();
@@ -149,10 +153,10 @@ Scores evaluate(ch07::AsrModel& model, const std::vector<Example>& examples, int
 }
 
 // [learning-rate]
+// Learning rate at `step` (1-based) of `total`: linear warm-up, then cosine decay to a tenth.
 float learning_rate(const Options& o, int64_t step, int64_t total) {
   if (step <= o.warmup) return o.lr * float(step) / float(std::max<int64_t>(o.warmup, 1));
-  const double progress = double(step - o.warmup) / double(std::max<int64_t>(total - o.warmup, 1));
-  return o.lr * float(0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * std::min(progress, 1.0))));
+  return dl::optim::cosine_lr(step - o.warmup, std::max<int64_t>(total - o.warmup, 1), o.lr, o.lr / 10);
 }
 // [learning-rate]
 
@@ -165,27 +169,24 @@ Json example_for_plots(ch07::AsrModel& model, const ch07::SpeechData& data, cons
   const ch07::Transcript t = ch07::transcribe_column(out, 0);
   model.train();
   const dl::Audio audio = dl::read_audio(data.dir / e.utterance->file, {.sample_rate = ch07::feature_options().sample_rate});
-  Json wave = Json::array(), features = Json::array(), posteriors = Json::array();
+  // rows x cols floats from `p`, row-major, each through `f`, as a JSON array of rows.
+  const auto matrix = [](const float* p, int64_t rows, int64_t cols, float (*f)(float)) {
+    Json m = Json::array();
+    for (int64_t r = 0; r < rows; ++r) {
+      Json row = Json::array();
+      for (int64_t c = 0; c < cols; ++c) row.push_back(dl::app::json_float(f(p[r * cols + c])));
+      m.push_back(row);
+    }
+    return m;
+  };
+  const auto same = [](float x) { return x; };
+  Json wave = Json::array();
   for (size_t i = 0; i < audio.samples.size(); i += 8) wave.push_back(dl::app::json_float(audio.samples[i]));
-  const int64_t frames = e.features.shape()[0], bands = e.features.shape()[1];
-  for (int64_t f = 0; f < frames; ++f) {
-    Json row = Json::array();
-    for (int64_t m = 0; m < bands; ++m) row.push_back(dl::app::json_float(e.features.data()[f * bands + m]));
-    features.push_back(row);
-  }
-  for (int64_t f = 0; f < out.lengths[0]; ++f) {
-    Json row = Json::array();
-    for (int64_t c = 0; c < ch07::kClasses; ++c) row.push_back(dl::app::json_float(std::exp(out.log_probs.data()[f * ch07::kClasses + c])));
-    posteriors.push_back(row);
-  }
+  const Json features = matrix(e.features.data(), e.features.shape()[0], e.features.shape()[1], same);
+  const Json posteriors = matrix(out.log_probs.data(), out.lengths[0], ch07::kClasses, [](float x) { return std::exp(x); });
   const dl::LogMelOptions fo = ch07::feature_options();
   const dl::Tensor bank = dl::mel_filter_bank(fo);
-  Json filters = Json::array();
-  for (int64_t m = 0; m < bank.shape()[0]; ++m) {
-    Json row = Json::array();
-    for (int64_t k = 0; k < bank.shape()[1]; ++k) row.push_back(dl::app::json_float(bank.data()[m * bank.shape()[1] + k]));
-    filters.push_back(row);
-  }
+  const Json filters = matrix(bank.data(), bank.shape()[0], bank.shape()[1], same);
   return {{"mel_filter_bank", filters}, {"n_fft", fo.n_fft}, {"feature_sample_rate", fo.sample_rate},
           {"file", e.utterance->file}, {"voice", e.utterance->voice}, {"said", ch07::words_of(e.utterance->labels)},
           {"heard", t.text()}, {"wave_sample_rate", fo.sample_rate / 8}, {"wave", wave}, {"frame_seconds", double(fo.hop_length) / fo.sample_rate},
@@ -270,7 +271,7 @@ int run_train(const dl::app::Program& program, Options& o) {
       }
     }
     dl::app::Timer eval_timer;
-    const Scores v = evaluate(model, validation, 1);
+    const Scores v = evaluate(model, validation, 0);
     eval_seconds += eval_timer.seconds();
     metrics.write({{"epoch", epoch}, {"step", step}, {"validation_loss", v.loss}, {"validation_wer", v.wer}, {"seconds", timer.seconds() - eval_seconds}});
     if (!bar.enabled()) std::printf("epoch %lld: validation WER %.3f\n", static_cast<long long>(epoch), v.wer);
@@ -279,8 +280,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   const double train_seconds = timer.seconds() - eval_seconds;
   ch07::save_model(out_dir + "/model", model);
 
-  const Scores te = evaluate(model, test, o.beam_width), va = evaluate(model, validation, o.beam_width),
-               tr = evaluate(model, train, 1, 600);
+  const Scores te = evaluate(model, test, o.beam_width), va = evaluate(model, validation, 0), tr = evaluate(model, train, 0, 600);
   std::printf("word error rate: test %.3f (beam %lld: %.3f), validation %.3f, train %.3f; character error rate: test %.3f\n",
               te.wer, static_cast<long long>(o.beam_width), te.beam_wer, va.wer, tr.wer, te.cer);
   const Json results = {
@@ -303,7 +303,7 @@ int run_train(const dl::app::Program& program, Options& o) {
       {"parameters", model.num_parameters()},
       {"steps", total_steps},
       {"utterances", {{"train", data.train.size()}, {"validation", data.validation.size()}, {"test", data.test.size()}}},
-      {"voices", {{"accents", ch07::espeak_accents()}, {"train", data.voices.train}, {"validation", data.voices.validation}, {"test", data.voices.test}}},
+      {"voices", {{"accents", data.accents}, {"train", data.voices.train}, {"validation", data.voices.validation}, {"test", data.voices.test}}},
       {"total_seconds", total_timer.seconds()}};
   const Json settings = {{"seed", program.common.seed},
                          {"threads", program.common.threads},

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <dl/error.hpp>
+#include <dl/io.hpp>
 #include <dl/random.hpp>
 #include <fstream>
 #include <mutex>
@@ -239,28 +240,24 @@ SpeechData ensure_speech_data(const fs::path& dir, const DataSpec& spec) {
   const auto start = std::chrono::steady_clock::now();
   SpeechData data;
   data.dir = dir;
-  const std::vector<std::string> accents = espeak_accents();
+  data.accents = espeak_accents();
   data.voices = split_variants(espeak_variants());
-  std::vector<Utterance> plan = plan_utterances(spec, accents, data.voices);
-  const std::string expected = fingerprint(spec, accents, data.voices);
+  std::vector<Utterance> plan = plan_utterances(spec, data.accents, data.voices);
+  const std::string expected = fingerprint(spec, data.accents, data.voices);
   if (!cache_is_complete(dir, expected, plan)) {
-    // Start from an empty folder: a half-made set from an interrupted run is not reused.
+    // The manifest goes first and comes back last (written atomically): a set interrupted
+    // mid-way has none, so the next run makes it again.
     std::error_code ec;
     fs::remove(dir / kManifest, ec);
     fs::create_directories(dir);
     for (const Utterance& u : plan) dl::write_wav(dir / u.file, synthesise(u, spec.seed));
-    // The manifest goes last, through a temporary file: it exists only when every WAV does.
-    const fs::path tmp = dir / (std::string(kManifest) + ".tmp");
-    {
-      std::ofstream out(tmp);
-      out << "# " << expected << "\n";
-      out << "file\tsplit\tvoice\trate\tpitch\tsnr_db\twords\n";
-      for (const Utterance& u : plan)
-        out << u.file << '\t' << split_name(u.split) << '\t' << u.voice << '\t' << u.rate << '\t' << u.pitch << '\t'
-            << u.snr_db << '\t' << words_of(u.labels) << '\n';
-      if (!out.flush()) throw dl::Error("could not write " + tmp.string());
-    }
-    fs::rename(tmp, dir / kManifest);
+    std::ostringstream manifest;
+    manifest << "# " << expected << "\n";
+    manifest << "file\tsplit\tvoice\trate\tpitch\tsnr_db\twords\n";
+    for (const Utterance& u : plan)
+      manifest << u.file << '\t' << split_name(u.split) << '\t' << u.voice << '\t' << u.rate << '\t' << u.pitch << '\t'
+               << u.snr_db << '\t' << words_of(u.labels) << '\n';
+    dl::write_file_atomically((dir / kManifest).string(), manifest.str());
     data.generated = true;
   }
   sort_into(data, std::move(plan));

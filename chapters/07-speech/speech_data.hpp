@@ -76,6 +76,7 @@ struct SpeechData {
   std::vector<Utterance> train;       ///< training utterances
   std::vector<Utterance> validation;  ///< validation utterances
   std::vector<Utterance> test;        ///< test utterances
+  std::vector<std::string> accents;  ///< espeak-ng's English accents the voices combine with
   VoiceSplit voices;              ///< the variants of each split
   bool generated = false;         ///< made by this call (false: read from the cache)
   double seconds = 0;             ///< time spent making or checking it
