@@ -27,6 +27,7 @@
 /// | `text.hpp`, `utf8.hpp` | fortune files, `CharVocab`, UTF-8 | `text.cpp`, `utf8.cpp` |
 /// | `tokenize.hpp` | GPT-2's byte-level BPE and its trainer, BERT's WordPiece | `tokenize_bpe.cpp`, `tokenize_wordpiece.cpp` (Unicode from ICU: private `unicode.hpp`) |
 /// | `audio.hpp` | `Audio`, `read_audio`, `write_wav`, `hann_window`, `mel_filter_bank`, `power_spectrogram`, `log_mel_spectrogram` (chapter 07) | `audio.cpp` (libsndfile, libsamplerate, FFTW) |
+/// | `metrics.hpp` | `confusion_matrix`, `macro_f1`, `calibration_bins`, `expected_calibration_error` (chapter 06) | `metrics.cpp` |
 /// | `io.hpp` | safetensors checkpoints, atomic file writes | `io.cpp` |
 /// | `gradcheck.hpp` | finite-difference gradient checks | `gradcheck.cpp` |
 /// | `memory.hpp` | the caching allocator behind tensor storage | `memory.cpp` |
@@ -40,6 +41,7 @@
 #include "dl/data.hpp"
 #include "dl/error.hpp"
 #include "dl/io.hpp"
+#include "dl/metrics.hpp"
 #include "dl/nn.hpp"
 #include "dl/ops.hpp"
 #include "dl/optim.hpp"
