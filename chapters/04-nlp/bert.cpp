@@ -145,11 +145,7 @@ dl::Tensor BertEmbeddings::forward(std::span<const int> ids, std::span<const int
 }
 // [bert-embeddings]
 
-BertForMaskedLM::BertForMaskedLM(const BertConfig& c, dl::Generator& gen)
-    : config((c.validate(), c)),
-      embeddings(c, gen),
-      transform_dense(c.hidden_size, c.hidden_size, true, gen),
-      transform_norm(c.hidden_size, c.layer_norm_eps) {
+BertModel::BertModel(const BertConfig& c, dl::Generator& gen) : config((c.validate(), c)), embeddings(c, gen) {
   register_module("embeddings", embeddings);
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     layers.push_back(std::make_unique<dl::nn::TransformerEncoderLayer>(
@@ -164,10 +160,6 @@ BertForMaskedLM::BertForMaskedLM(const BertConfig& c, dl::Generator& gen)
     layers.back()->self_attn.dropout = c.attention_probs_dropout_prob;
     register_module("encoder.layer." + std::to_string(l), *layers.back());
   }
-  register_module("cls.predictions.transform.dense", transform_dense);
-  register_module("cls.predictions.transform.LayerNorm", transform_norm);
-  decoder_bias = register_parameter("cls.predictions.bias", dl::Tensor::zeros({c.vocab_size}));
-
   for (auto& [name, t] : named_parameters()) {
     if (name.ends_with("LayerNorm.weight") || name.ends_with("norm1.weight") || name.ends_with("norm2.weight"))
       t.fill_(1.0f);
@@ -181,8 +173,8 @@ BertForMaskedLM::BertForMaskedLM(const BertConfig& c, dl::Generator& gen)
 }
 
 // [bert-forward]
-dl::Tensor BertForMaskedLM::encode(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch,
-                                   int64_t steps) {
+dl::Tensor BertModel::encode(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch,
+                             int64_t steps) {
   if (static_cast<int64_t>(ids.size()) != batch * steps || attention_mask.size() != ids.size())
     throw dl::ShapeError("BERT: " + std::to_string(ids.size()) + " ids and " + std::to_string(attention_mask.size()) +
                          " mask entries for a (" + std::to_string(batch) + ", " + std::to_string(steps) + ") batch");
@@ -197,11 +189,34 @@ dl::Tensor BertForMaskedLM::encode(std::span<const int> ids, std::span<const int
 }
 // [bert-forward]
 
+void BertModel::keep_attention(bool on) {
+  for (auto& layer : layers) layer->self_attn.keep_attention = on;
+}
+
+const dl::Tensor& BertModel::attention(size_t layer) const { return layers.at(layer)->self_attn.last_attention; }
+
+BertForMaskedLM::BertForMaskedLM(const BertConfig& c, dl::Generator& gen)
+    : config((c.validate(), c)),
+      bert(c, gen),
+      transform_dense(c.hidden_size, c.hidden_size, true, gen),
+      transform_norm(c.hidden_size, c.layer_norm_eps) {
+  register_module("bert", bert);
+  register_module("cls.predictions.transform.dense", transform_dense);
+  register_module("cls.predictions.transform.LayerNorm", transform_norm);
+  decoder_bias = register_parameter("cls.predictions.bias", dl::Tensor::zeros({c.vocab_size}));
+  // The head as BERT initialises it (the encoder did its own): weights N(0, range^2), biases 0,
+  // LayerNorm scale 1 and shift 0.
+  init_normal(transform_dense.weight, c.initializer_range, gen);
+  transform_dense.bias.fill_(0.0f);
+  transform_norm.weight.fill_(1.0f);
+  transform_norm.bias.fill_(0.0f);
+}
+
 // [mlm-head]
 dl::Tensor BertForMaskedLM::mlm_logits(const dl::Tensor& hidden) {
   // (N,E) -> dense -> GELU -> LayerNorm -> (N,E) -> times the word embeddings^T, plus a bias -> (N,V)
   const dl::Tensor t = transform_norm(dl::gelu(transform_dense(hidden)));
-  return dl::linear(t, embeddings.word_embeddings.weight, decoder_bias);
+  return dl::linear(t, bert.embeddings.word_embeddings.weight, decoder_bias);
 }
 // [mlm-head]
 
@@ -219,12 +234,6 @@ dl::Tensor BertForMaskedLM::logits_at(std::span<const int> ids, std::span<const 
 }
 // [logits-at]
 
-void BertForMaskedLM::keep_attention(bool on) {
-  for (auto& layer : layers) layer->self_attn.keep_attention = on;
-}
-
-const dl::Tensor& BertForMaskedLM::attention(size_t layer) const { return layers.at(layer)->self_attn.last_attention; }
-
 // [hf-names]
 std::string hf_name(const std::string& name) {
   if (name.starts_with("cls.")) return name;  // the head's names are Hugging Face's already
@@ -234,7 +243,7 @@ std::string hf_name(const std::string& name) {
       {".self_attn.value.", ".attention.self.value."},   {".self_attn.out_proj.", ".attention.output.dense."},
       {".norm1.", ".attention.output.LayerNorm."},        {".linear1.", ".intermediate.dense."},
       {".linear2.", ".output.dense."},                    {".norm2.", ".output.LayerNorm."}};
-  std::string out = "bert." + name;
+  std::string out = name.starts_with("bert.") ? name : "bert." + name;
   for (const auto& [ours, theirs] : parts)
     if (const size_t at = out.find(ours); at != std::string::npos) out.replace(at, ours.size(), theirs);
   return out;
@@ -263,7 +272,7 @@ void BertForMaskedLM::load_hf_state_dict(const dl::NamedTensors& state) {
     // Tied: the output layer is the word embeddings; a file that stores it must agree.
     const dl::Tensor& decoder = it->second;
     const dl::Tensor& words =
-        std::find_if(ours.begin(), ours.end(), [](const auto& e) { return e.first == "embeddings.word_embeddings.weight"; })
+        std::find_if(ours.begin(), ours.end(), [](const auto& e) { return e.first == "bert.embeddings.word_embeddings.weight"; })
             ->second;  // found above, or the loop would have thrown
     if (decoder.shape() != words.shape() || !std::equal(decoder.data(), decoder.data() + decoder.numel(), words.data()))
       throw dl::Error("BERT checkpoint: cls.predictions.decoder.weight differs from the word embeddings (this "

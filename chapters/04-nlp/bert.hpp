@@ -63,15 +63,37 @@ class BertEmbeddings : public dl::nn::Module {
   dl::Generator* gen_;
 };
 
+/// The encoder: embeddings and the stack of Transformer layers, Hugging Face's `BertModel`
+/// without its pooler (chapter 06's classifier adds one). Parameter names as ours
+/// (`embeddings.*`, `encoder.layer.N.self_attn.*`, ...); `hf_name` gives Hugging Face's.
+class BertModel : public dl::nn::Module {
+ public:
+  explicit BertModel(const BertConfig& config, dl::Generator& gen = dl::default_generator());
+  /// The last hidden states.  ids, attention_mask (1 real, 0 padding): B*T row-major; token
+  /// types all 0 (one segment)  ->  (B,T,E). Throws dl::ShapeError for sizes that disagree
+  /// and dl::Error for an id outside the vocabulary.
+  dl::Tensor encode(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch, int64_t steps);
+  /// Keep each layer's attention probabilities of the next forward (for attention maps).
+  void keep_attention(bool on);
+  /// Layer l's attention probabilities (B,H,T,T) of the last forward with `keep_attention(true)`.
+  const dl::Tensor& attention(size_t layer) const;
+  std::string type_name() const override { return "BertModel"; }
+
+  BertConfig config;
+  BertEmbeddings embeddings;
+  std::vector<std::unique_ptr<dl::nn::TransformerEncoderLayer>> layers;
+};
+
 /// A BERT encoder with the masked-LM head: the parameters of Hugging Face's
 /// `BertForMaskedLM`, named as there (see `hf_name`).
 class BertForMaskedLM : public dl::nn::Module {
  public:
   explicit BertForMaskedLM(const BertConfig& config, dl::Generator& gen = dl::default_generator());
 
-  /// The encoder's last hidden states.  ids, attention_mask (1 real, 0 padding): B*T
-  /// row-major; token types all 0 (one segment)  ->  (B,T,E)
-  dl::Tensor encode(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch, int64_t steps);
+  /// The encoder's last hidden states (`BertModel::encode`).  ->  (B,T,E)
+  dl::Tensor encode(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch, int64_t steps) {
+    return bert.encode(ids, attention_mask, batch, steps);
+  }
   /// The masked-LM head on hidden rows: dense, GELU, LayerNorm, then the tied word
   /// embeddings and a bias.  hidden: (N,E)  ->  logits (N,V)
   dl::Tensor mlm_logits(const dl::Tensor& hidden);
@@ -83,11 +105,6 @@ class BertForMaskedLM : public dl::nn::Module {
   /// ->  (rows.size(), V)
   dl::Tensor logits_at(std::span<const int> ids, std::span<const int> attention_mask, int64_t batch, int64_t steps,
                        std::span<const int> rows);
-  /// Keep each layer's attention probabilities of the next forward (for attention maps).
-  void keep_attention(bool on);
-  /// Layer l's attention probabilities (B,H,T,T) of the last forward with `keep_attention(true)`.
-  const dl::Tensor& attention(size_t layer) const;
-
   /// The parameters under Hugging Face's names (BertForMaskedLM's state dict without the
   /// tied `cls.predictions.decoder.weight`, which is the word embeddings).
   dl::NamedTensors hf_state_dict() const;
@@ -99,8 +116,7 @@ class BertForMaskedLM : public dl::nn::Module {
   std::string type_name() const override { return "BertForMaskedLM"; }
 
   BertConfig config;
-  BertEmbeddings embeddings;
-  std::vector<std::unique_ptr<dl::nn::TransformerEncoderLayer>> layers;
+  BertModel bert;                     ///< bert.* (the encoder)
   dl::nn::Linear transform_dense;     ///< cls.predictions.transform.dense (E, E)
   dl::nn::LayerNorm transform_norm;   ///< cls.predictions.transform.LayerNorm
   dl::Tensor decoder_bias;            ///< cls.predictions.bias (V)
@@ -111,8 +127,9 @@ class BertForMaskedLM : public dl::nn::Module {
 /// steadier at a high learning rate).
 dl::optim::MatrixDecayAdamW bert_adamw(const BertForMaskedLM& model, float lr, float weight_decay);
 
-/// Hugging Face's name of one of our parameters ("encoder.layer.0.self_attn.query.weight"
-/// -> "bert.encoder.layer.0.attention.self.query.weight").
+/// Hugging Face's name of one of our parameters ("bert.encoder.layer.0.self_attn.query.weight"
+/// or "encoder.layer.0.self_attn.query.weight" -> "bert.encoder.layer.0.attention.self.query.weight";
+/// the head's "cls.*" names are Hugging Face's already).
 std::string hf_name(const std::string& name);
 
 /// A batch after dynamic masking: the model's input and the labels of the loss.

@@ -249,12 +249,12 @@ Json attention_map(ch04::BertForMaskedLM& model, const dl::tokenize::WordPiece& 
   const std::vector<int> ids = wp.encode(kAttentionText);
   const std::vector<int> mask(ids.size(), 1);
   const int64_t t = static_cast<int64_t>(ids.size());
-  model.keep_attention(true);
+  model.bert.keep_attention(true);
   model.encode(ids, mask, 1, t);
-  model.keep_attention(false);
+  model.bert.keep_attention(false);
   Json layers = Json::array();
-  for (size_t l = 0; l < model.layers.size(); ++l) {
-    const dl::Tensor& a = model.attention(l);  // (1,H,T,T)
+  for (size_t l = 0; l < model.bert.layers.size(); ++l) {
+    const dl::Tensor& a = model.bert.attention(l);  // (1,H,T,T)
     Json heads = Json::array();
     for (int64_t h = 0; h < a.size(1); ++h) {
       Json rows = Json::array();
@@ -269,7 +269,7 @@ Json attention_map(ch04::BertForMaskedLM& model, const dl::tokenize::WordPiece& 
     layers.push_back(heads);
   }
   model.train();
-  return {{"text", kAttentionText}, {"tokens", wp.tokens(ids)}, {"layers", model.layers.size()},
+  return {{"text", kAttentionText}, {"tokens", wp.tokens(ids)}, {"layers", model.bert.layers.size()},
           {"heads", model.config.num_attention_heads}, {"weights", layers}};
 }
 
@@ -382,7 +382,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   // [unigram-bias]
   std::printf("model: %lld parameters (%lld of them the word embeddings, shared with the output layer)\n",
               static_cast<long long>(model.num_parameters()),
-              static_cast<long long>(model.embeddings.word_embeddings.weight.numel()));
+              static_cast<long long>(model.bert.embeddings.word_embeddings.weight.numel()));
   dl::optim::MatrixDecayAdamW optimizer = ch04::bert_adamw(model, o.lr, o.weight_decay);
   const std::vector<dl::Tensor> params = model.parameters();
 

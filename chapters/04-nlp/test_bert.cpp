@@ -117,12 +117,12 @@ TEST_CASE("BERT parameters carry the names and shapes of Hugging Face's BertForM
   }
   CHECK(names == expected);
   // BERT's initialisation: N(0, 0.02) weights, zero biases, unit LayerNorm scales, a zero padding row.
-  const dl::Tensor& words = model.embeddings.word_embeddings.weight;
+  const dl::Tensor& words = model.bert.embeddings.word_embeddings.weight;
   for (int64_t j = 0; j < 8; ++j) CHECK(words.data()[j] == 0.0f);
-  CHECK(model.embeddings.LayerNorm.weight.data()[0] == 1.0f);
-  CHECK(model.layers[0]->linear1.bias.data()[0] == 0.0f);
+  CHECK(model.bert.embeddings.LayerNorm.weight.data()[0] == 1.0f);
+  CHECK(model.bert.layers[0]->linear1.bias.data()[0] == 0.0f);
   double sq = 0;
-  const dl::Tensor& w = model.layers[0]->linear1.weight;
+  const dl::Tensor& w = model.bert.layers[0]->linear1.weight;
   for (int64_t i = 0; i < w.numel(); ++i) sq += static_cast<double>(w.data()[i]) * w.data()[i];
   CHECK(std::sqrt(sq / static_cast<double>(w.numel())) == Approx(0.02).epsilon(0.3));
 }
@@ -165,7 +165,7 @@ TEST_CASE("BERT: saved under Hugging Face's names and loaded back it gives the s
 
   dl::NamedTensors state = a.hf_state_dict();
   // the tied output weight may be stored; it must be the word embeddings
-  state.emplace_back("cls.predictions.decoder.weight", a.embeddings.word_embeddings.weight);
+  state.emplace_back("cls.predictions.decoder.weight", a.bert.embeddings.word_embeddings.weight);
   CHECK_NOTHROW(b.load_hf_state_dict(state));
   state.back().second = dl::Tensor::zeros({12, 8});
   CHECK_THROWS_WITH(b.load_hf_state_dict(state), Catch::Contains("decoder.weight"));
