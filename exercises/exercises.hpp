@@ -362,6 +362,59 @@ std::vector<float> kv_cache_append(KVCache& cache, std::span<const float> key, s
                                    std::span<const float> query);
 
 // ---------------------------------------------------------------------------------
+// Chapter 06: natural language understanding
+
+/// naive_bayes_log_prob: multinomial naive Bayes' log-likelihood of a document under each
+/// class, with additive (Laplace) smoothing, as scikit-learn's MultinomialNB computes its
+/// feature_log_prob_. counts[c][v] is how often token v occurs in the training documents of
+/// class c (C rows of V counts each, V the vocabulary size); with total_c = sum_v counts[c][v],
+/// log P(v | c) = log((counts[c][v] + alpha) / (total_c + alpha V)), and the document's
+/// log-likelihood is the sum of log P(v | c) over its tokens (a token that occurs twice counts
+/// twice). Returns log P(tokens | c) for c = 0 .. C - 1, in double; an empty document gives 0
+/// for every class. Throws std::invalid_argument unless alpha is finite and > 0, every row
+/// of counts has the same length V, every count is >= 0 and every token id is in [0, V).
+std::vector<double> naive_bayes_log_prob(const std::vector<std::vector<int64_t>>& counts, double alpha,
+                                         std::span<const int64_t> tokens);
+
+/// A posterior over the classes and the most probable class.
+struct Posterior {
+  std::vector<double> posterior;  ///< P(y | x) for each class y; sums to 1
+  int64_t best = -1;              ///< the arg-max of posterior (the lowest index on ties)
+};
+
+/// bayes_posterior: Bayes' rule P(y | x) = P(x | y) P(y) / sum_y' P(x | y') P(y') from the
+/// log-likelihoods log P(x | y) and the log-priors log P(y) (one of each per class), computed
+/// in log space with a log-sum-exp: log-likelihoods like -5000, whose exp is 0 in double,
+/// must still give the right posterior. Returns a Posterior (in exercises.hpp): .posterior,
+/// P(y | x) for each class, and .best, its arg-max (the lowest index on ties). Minus infinity (a class of probability 0) gives posterior 0. Throws
+/// std::invalid_argument when the two have different lengths, are empty, hold NaN or plus
+/// infinity, or when every class has probability 0.
+Posterior bayes_posterior(std::span<const double> log_likelihood, std::span<const double> log_prior);
+
+/// macro_f1: the macro-averaged F1 score of predicted labels against true labels, each in
+/// [0, num_classes). For class k, with tp its true positives, fp its false positives and fn
+/// its false negatives, F1_k = 2 P R / (P + R) = 2 tp / (2 tp + fp + fn), and F1_k = 0 when
+/// tp = 0. The macro F1 is the unweighted mean of F1_k over the classes that occur in y_true
+/// or in y_pred (or both); a class in neither is left out. This is scikit-learn's
+/// f1_score(y_true, y_pred, average="macro"). Throws std::invalid_argument when the two
+/// have different lengths or are empty, num_classes < 1 or a label is outside
+/// [0, num_classes).
+double macro_f1(std::span<const int> y_true, std::span<const int> y_pred, int num_classes);
+
+/// expected_calibration_error: how far a classifier's confidence is from its accuracy. Each
+/// example i has the confidence confidence[i] in [0, 1] (the largest predicted probability)
+/// and correct[i], whether its prediction was right. The num_bins = M equal-width bins cover
+/// [0, 1]: bin m (m = 0 .. M - 1) holds the confidences in (m / M, (m + 1) / M], and bin 0
+/// also holds 0; so example i goes in bin ceil(confidence[i] M) - 1, or bin 0 when its
+/// confidence is 0. ECE = sum over the bins B_m that are not empty of (|B_m| / n)
+/// |acc(B_m) - conf(B_m)|, with n the number of examples, acc(B_m) the fraction of B_m's
+/// examples that are correct and conf(B_m) their mean confidence. Throws
+/// std::invalid_argument when the two have different lengths or are empty, num_bins < 1
+/// or a confidence is outside [0, 1] (or NaN).
+double expected_calibration_error(std::span<const double> confidence, const std::vector<bool>& correct,
+                                  int num_bins);
+
+// ---------------------------------------------------------------------------------
 // Chapter 07: speech recognition
 
 /// frame_signal: cuts `signal` (N samples) into overlapping frames of `win_length` samples,

@@ -1672,7 +1672,7 @@ def exercise_info_module(manifest_path: Path):
     return exercise_info
 
 
-def exercise_entry(ex: dict, number: int, tasks: dict[str, str], level: int) -> str:
+def exercise_entry(ex: dict, number: int, tasks: dict[str, str], level: int, lesson_written: bool = True) -> str:
     points = f"{ex['points']} point" + ("s" if ex["points"] != 1 else "")
     task = tasks.get(ex["id"])
     if not task:
@@ -1682,9 +1682,11 @@ def exercise_entry(ex: dict, number: int, tasks: dict[str, str], level: int) -> 
     bug = ex.get("kind", "write") == "fix-the-bug"
     kind = " · {ref}`fix the bug <exercise-kinds>`" if bug else ""
     todo = ("This file compiles and runs but has one bug: find it and fix it. " if bug else "")
+    # A chapter's exercises may come before its lesson: then there is no section to link yet.
+    read = f"{{ref}}`{ex['lesson']}`" if lesson_written else f"the section `{ex['lesson']}` of its lesson (not written yet)"
     return (
         f"{'#' * level} {number}. {ex['title']}\n\n"
-        f"`{ex['id']}` · {points}{kind} · read first: {{ref}}`{ex['lesson']}`\n\n"
+        f"`{ex['id']}` · {points}{kind} · read first: {read}\n\n"
         f"{task}\n\n"
         f"{todo}Your file: `{folder}{ex['id']}.cpp` (the task and hint also in its `README.md`) · "
         f"grade it: `./book grade {ex['id']}`\n\n"
@@ -1706,8 +1708,12 @@ def exercises_block(app: Sphinx, chapter: str | None, spec: str) -> str:
             total = sum(e["points"] for e in mine)
             bugs = sum(e.get("kind", "write") == "fix-the-bug" for e in mine)
             of_them = f" ({bugs} of them to fix the bug)" if bugs else ""
-            out.append(f"\n### {{doc}}`/chapters/{ch}/lesson`\n\n{len(mine)} exercises{of_them}, {total} points.\n")
-            out += [exercise_entry(e, n, tasks, 4) for n, e in enumerate(mine, 1)]
+            lesson = manifest_path.resolve().parents[1] / "chapters" / ch / "lesson.md"
+            app.env.note_dependency(str(lesson))  # a missing file counts as changed: re-read until it exists
+            written = lesson.exists()
+            heading = f"{{doc}}`/chapters/{ch}/lesson`" if written else f"Chapter {ch}"
+            out.append(f"\n### {heading}\n\n{len(mine)} exercises{of_them}, {total} points.\n")
+            out += [exercise_entry(e, n, tasks, 4, written) for n, e in enumerate(mine, 1)]
         return "\n".join(out)
     if spec != chapter:
         raise ValueError(f"exercises placeholder '{spec}': expected 'all' or this chapter ({chapter})")

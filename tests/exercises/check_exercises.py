@@ -175,7 +175,10 @@ class Checks:
             chapters[e["chapter"]] = chapters.get(e["chapter"], 0) + 1
         for chapter, count in chapters.items():
             expect(count >= MIN_PER_CHAPTER, f"chapter {chapter} has {count} exercises, fewer than {MIN_PER_CHAPTER}")
-            lesson = (self.root / "chapters" / chapter / "lesson.md").read_text(encoding="utf-8")
+            lesson_path = self.root / "chapters" / chapter / "lesson.md"
+            expect(lesson_path.exists(), f"chapter {chapter} has exercises but no lesson: chapters/{chapter}/lesson.md "
+                   "is missing (its exercises link to its sections)")
+            lesson = lesson_path.read_text(encoding="utf-8")
             expect(re.search(r"<!--\s*exercises:\s*" + re.escape(chapter) + r"\s*-->", lesson) is not None,
                    f"chapters/{chapter}/lesson.md does not show its exercises (<!-- exercises: {chapter} -->)")
             for e in (e for e in self.exercises if e["chapter"] == chapter):
