@@ -17,6 +17,7 @@
 #include <iostream>
 
 #include "bag_of_words.hpp"
+#include "encoder.hpp"
 #include "glosses.hpp"
 #include "report.hpp"
 #include "wordnet.hpp"
@@ -34,6 +35,11 @@ struct Options {
   int64_t limit = -1;  // train on the first N training glosses only (tests)
   bool full = false;
   std::string dump_features;
+  std::string bert_dir = dl::app::results_dir("04-nlp-bert") + "/hf";
+  std::string models = "naive_bayes,logistic_regression,class_conditional_lm,encoder_from_scratch,bert_finetuned";
+  ch06::FineTuneOptions finetune{}, scratch{.epochs = 6, .lr = 5e-4f};
+  float dropout = 0.1f;
+  int64_t encoder_batch = 32;
   // --predict
   std::string predict;
   bool json = false;
@@ -49,6 +55,15 @@ struct Options {
                    "write the bag-of-words features of the train and test glosses in svmlight format to this folder "
                    "(for the scikit-learn comparison) and the bag-of-words models' accuracies, then stop")
         ->check(dl::app::non_empty);
+    cli.add_option("--bert", bert_dir, "chapter 04's pretrained BERT (the hf folder its bert program saves)")
+        ->check(dl::app::non_empty);
+    cli.add_option("--models", models, "the models to train, comma-separated");
+    cli.add_option("--finetune-epochs", finetune.epochs, "passes of fine-tuning BERT")->check(dl::app::positive);
+    cli.add_option("--finetune-lr", finetune.lr, "peak learning rate of fine-tuning BERT")->check(dl::app::positive);
+    cli.add_option("--scratch-epochs", scratch.epochs, "passes of the encoder trained from scratch")->check(dl::app::positive);
+    cli.add_option("--scratch-lr", scratch.lr, "peak learning rate of the encoder trained from scratch")->check(dl::app::positive);
+    cli.add_option("--encoder-batch", encoder_batch, "glosses per step of both encoders")->check(dl::app::positive);
+    cli.add_option("--dropout", dropout, "dropout of the encoders")->check(dl::app::non_negative & CLI::Range(0.0, 0.9));
     CLI::Option* predicting =
         cli.add_option("--predict", predict, "instead of training: each saved model's top 3 supersenses for this text");
     cli.add_flag("--json", json, "with --predict: print one JSON object instead of text")->needs(predicting);
@@ -93,7 +108,9 @@ int run_train(const dl::app::Program& program, Options& o) {
   const std::string& out_dir = program.common.out_dir;
   const dl::tokenize::WordPiece wp = dl::tokenize::WordPiece::load(o.vocab);
   ch06::Glosses data = ch06::read_glosses(program.common.data_dir, wp);
-  if (o.limit > 0 && static_cast<int64_t>(data.train.size()) > o.limit) data.train.resize(static_cast<size_t>(o.limit));
+  // A random subset: data.noun lists the synsets roughly by supersense, so its first glosses would be a few classes.
+  if (o.limit > 0 && static_cast<int64_t>(data.train.size()) > o.limit)
+    data.train = ch06::sample(data.train, o.limit, static_cast<uint64_t>(program.common.seed));
   std::printf("glosses: %zu train, %zu validation, %zu test (%.1f s to read and tokenise)\n", data.train.size(),
               data.validation.size(), data.test.size(), total_timer.seconds());
 
@@ -124,6 +141,31 @@ int run_train(const dl::app::Program& program, Options& o) {
     const double seconds = t.seconds();
     std::printf("logistic regression: final training loss %.4f\n", loss);
     models.push_back({"logistic_regression", "discriminative", ch06::evaluate(lr.predict_proba(data.test), data.test), seconds});
+  }
+  const auto wanted = [&](const std::string& name) { return o.models.find(name) != std::string::npos; };
+  const ch06::SpecialIds specials{wp.id("[CLS]"), wp.id("[SEP]"), wp.id("[PAD]")};
+  for (const std::string name : {"encoder_from_scratch", "bert_finetuned"}) {
+    if (!wanted(name)) continue;
+    const std::string config_path = o.bert_dir + "/config.json";
+    ch04::BertConfig config = ch04::BertConfig::from_json(dl::app::read_json_file(config_path), config_path);
+    config.hidden_dropout_prob = config.attention_probs_dropout_prob = o.dropout;
+    dl::Generator gen(static_cast<uint64_t>(program.common.seed));
+    ch06::BertClassifier model(config, gen);
+    const bool pretrained = std::string(name) == "bert_finetuned";
+    if (pretrained) model.load_pretrained_encoder(dl::load_safetensors(o.bert_dir + "/model.safetensors"));
+    dl::app::Timer t;
+    ch06::FineTuneOptions fo = pretrained ? o.finetune : o.scratch;
+    fo.batch = o.encoder_batch;
+    ch06::fine_tune(model, data.train, specials, fo, static_cast<uint64_t>(program.common.seed),
+                    [&](int64_t step, int64_t steps, double loss) {
+                      if (step % 500 == 0 || step == steps)
+                        std::printf("  %s step %lld/%lld loss %.4f (%.0f s)\n", name.c_str(), static_cast<long long>(step),
+                                    static_cast<long long>(steps), loss, t.seconds()), std::fflush(stdout);
+                    });
+    const double seconds = t.seconds();
+    const ch06::Report val = ch06::evaluate(ch06::predict_proba(model, data.validation, specials, fo.max_len), data.validation);
+    std::printf("  %s validation accuracy %.4f\n", name.c_str(), val.accuracy);
+    models.push_back({name, "discriminative", ch06::evaluate(ch06::predict_proba(model, data.test, specials, fo.max_len), data.test), seconds});
   }
   for (const Trained& m : models)
     std::printf("%-22s accuracy %.4f  macro-F1 %.4f  ECE %.4f  (%.1f s)\n", m.name.c_str(), m.report.accuracy,
