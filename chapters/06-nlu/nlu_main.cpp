@@ -17,6 +17,7 @@
 #include <iostream>
 
 #include "bag_of_words.hpp"
+#include "class_lm.hpp"
 #include "encoder.hpp"
 #include "glosses.hpp"
 #include "report.hpp"
@@ -141,6 +142,21 @@ int run_train(const dl::app::Program& program, Options& o) {
     const double seconds = t.seconds();
     std::printf("logistic regression: final training loss %.4f\n", loss);
     models.push_back({"logistic_regression", "discriminative", ch06::evaluate(lr.predict_proba(data.test), data.test), seconds});
+  }
+  {
+    dl::app::Timer t;
+    ch06::ClassConditionalLM lm(wp.vocab_size(), data.train, {}, static_cast<uint64_t>(program.common.seed));
+    std::printf("class-conditional LM: %lld training steps\n",
+                static_cast<long long>(ch06::ClassConditionalLM::steps_for(static_cast<int64_t>(data.train.size()), lm.options())));
+    lm.fit(data.train, static_cast<uint64_t>(program.common.seed), [&](int64_t step, int64_t total, double loss) {
+      std::fprintf(stderr, "  class-conditional LM step %lld/%lld: loss %.3f nats per token (%.0f s)\n",
+                   static_cast<long long>(step), static_cast<long long>(total), loss, t.seconds());
+    });
+    const double seconds = t.seconds();
+    dl::app::Timer scoring;
+    const ch06::Report report = ch06::evaluate(lm.predict_proba(data.test), data.test);
+    std::printf("class-conditional LM: %.1f s to train, %.1f s to score the test set\n", seconds, scoring.seconds());
+    models.push_back({"class_conditional_lm", "generative", report, seconds});
   }
   const auto wanted = [&](const std::string& name) { return o.models.find(name) != std::string::npos; };
   const ch06::SpecialIds specials{wp.id("[CLS]"), wp.id("[SEP]"), wp.id("[PAD]")};
