@@ -30,6 +30,7 @@ int supersense_label(const std::string& name) {
 Glosses read_glosses(const std::string& dir, const dl::tokenize::WordPiece& wp) {
   const std::string path = dir + "/data.noun";
   Glosses out;
+  // [read-glosses]
   for (ch04::Synset& s : ch04::read_wordnet_file(path, 'n')) {
     const int label = s.lex_filenum - 3;
     if (label < 0 || label >= kClasses)
@@ -48,6 +49,7 @@ Glosses read_glosses(const std::string& dir, const dl::tokenize::WordPiece& wp) 
       case ch04::Split::test: out.test.push_back(std::move(e)); break;
     }
   }
+  // [read-glosses]
   return out;
 }
 

@@ -25,7 +25,10 @@ generated into the source tree:
     the mel filter bank, and the network's probability of each class over time, all from
     ``examples.json``), ``asr_loss`` (CTC losses and the validation word error rate, from
     ``metrics.jsonl``) and ``asr_confusion`` (digits said against digits heard on the test
-    voices, from ``summary.json``). Figures go to ``_generated/`` in the
+    voices, from ``summary.json``), and chapter 06's ``nlu_learning_curve`` (test accuracy against
+    the number of training glosses, mean and min–max band over the random subsets) and
+    ``nlu_reliability`` (a reliability diagram per model), both from ``summary.json``.
+    Figures go to ``_generated/`` in the
     staging folder and are only redrawn when their inputs change.
 
 ``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
@@ -46,7 +49,11 @@ generated into the source tree:
     07's ``asr_summary`` (error rates on the held-out voices beside the training voices', and
     what the run cost), ``asr_data`` (utterances and voice variants per split),
     ``asr_variants`` (the word error rate of each test variant) and ``asr_mistakes`` (wrong
-    transcripts and the most frequent substitutions), all from ``summary.json``.
+    transcripts and the most frequent substitutions), all from ``summary.json``, and chapter
+    06's ``nlu_summary`` (every model's accuracy, macro-F1, ECE and time beside the majority
+    class), ``nlu_curve`` (the learning curves as numbers, with sentences on Ng and Jordan's
+    two claims), ``nlu_confusions`` (the best model's most frequent confusions and its small
+    classes), from ``summary.json``, and ``nlu_examples`` (``examples.json``).
 
 ``{result}`RUN:KEY:FORMAT```
     One number inside a sentence, from ``build/results/RUN/summary.json``: KEY is a
@@ -908,6 +915,91 @@ def plot_asr_confusion(res: Results, run: str):
 
 
 
+# Chapter 06: the learning curves and the reliability diagrams (summary.json of 06-nlu).
+def plot_nlu_learning_curve(res: Results, run: str):
+    s = _nlu_summary(res, run)
+    curve = _nlu_curve(s) if s else {}
+    if not curve:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        fig, ax = plt.subplots(figsize=(8.5, 4.6))
+        styles = {"naive_bayes": ("tab:orange", "o", "--"), "class_conditional_lm": ("tab:brown", "v", "--"),
+                  "logistic_regression": ("tab:blue", "s", "-"), "encoder_from_scratch": ("tab:grey", "^", "-"),
+                  "bert_finetuned": ("tab:green", "D", "-")}
+        for m in [m for m in NLU_MODELS if m in curve] + [m for m in curve if m not in NLU_MODELS]:
+            color, marker, ls = styles.get(m, ("tab:purple", "x", "-"))
+            ns = sorted(curve[m])
+            mean = [100 * sum(curve[m][n]) / len(curve[m][n]) for n in ns]
+            lo = [100 * min(curve[m][n]) for n in ns]
+            hi = [100 * max(curve[m][n]) for n in ns]
+            ax.fill_between(ns, lo, hi, color=color, alpha=0.18, lw=0)
+            ax.plot(ns, mean, ls=ls, marker=marker, ms=5, color=color,
+                    label=f"{_nlu_name(m)} ({'generative' if ls == '--' else 'discriminative'})")
+        if "majority_accuracy" in s:
+            ax.axhline(100 * s["majority_accuracy"], color="black", lw=0.8, ls=":", label="majority class")
+        ax.set_xscale("log")
+        ax.set_xlabel("training glosses n (logarithmic)")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title("learning curves: mean over the random subsets, band from lowest to highest")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8, loc="lower right")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    seeds = max(len(v) for by_n in curve.values() for v in by_n.values())
+    return [res.root / run / "summary.json"], draw, (
+        f"Test accuracy against the number of training glosses, for random training subsets of each size ({seeds} per "
+        "size, the band spans the lowest and highest); dashed lines are the generative models, solid the "
+        "discriminative ones")
+
+
+def plot_nlu_reliability(res: Results, run: str):
+    s = _nlu_summary(res, run)
+    if s is None:
+        return None
+    models = [m for m in s["models"] if m.get("reliability")]
+    if not models:
+        return None
+
+    def draw(path: Path):
+        plt = _plt()
+        cols = min(3, len(models))
+        rows = (len(models) + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.5 * rows), squeeze=False)
+        for ax in axes.flat[len(models):]:
+            ax.axis("off")
+        for ax, m in zip(axes.flat, models):
+            bins = [b for b in m["reliability"] if b["count"] > 0]
+            width = [b["hi"] - b["lo"] for b in bins]
+            centre = [(b["lo"] + b["hi"]) / 2 for b in bins]
+            ax.bar(centre, [b["accuracy"] for b in bins], width=width, color="tab:blue", alpha=0.75,
+                   edgecolor="white", label="accuracy")
+            ax.bar(centre, [abs(b["confidence"] - b["accuracy"]) for b in bins],
+                   bottom=[min(b["accuracy"], b["confidence"]) for b in bins],
+                   width=width, color="tab:red", alpha=0.35, edgecolor="tab:red", lw=0.5, label="gap to confidence")
+            ax.plot([0, 1], [0, 1], "--", color="grey", lw=1)
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1)
+            ax.set_aspect("equal")
+            ax.set_xlabel("confidence (top probability)")
+            ax.set_ylabel("accuracy")
+            ax.set_title(f"{_nlu_name(m['name'])}\nECE {m['ece']:.3f}", fontsize=9)
+            ax.legend(fontsize=7, loc="upper left")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+    bins = len(models[0]["reliability"])
+    return [res.root / run / "summary.json"], draw, (
+        f"Reliability diagrams on the test glosses: the predictions sorted into {bins} bins by the probability the model "
+        "gave its answer, each bar the share right in its bin; the red part is the gap to the bin's mean confidence "
+        "between the bar's top and the bin's mean confidence (red above a bar: overconfident; red over the top of a bar: "
+        "underconfident). A calibrated model's bars reach the dashed diagonal")
+
+
 PLOTS = {
     "loss": plot_loss,
     "accuracy": plot_loss,
@@ -927,6 +1019,8 @@ PLOTS = {
     "asr_posteriors": plot_asr_posteriors,
     "asr_loss": plot_asr_loss,
     "asr_confusion": plot_asr_confusion,
+    "nlu_learning_curve": plot_nlu_learning_curve,
+    "nlu_reliability": plot_nlu_reliability,
 }
 
 
@@ -1545,13 +1639,230 @@ def table_asr_mistakes(res: Results, run: str, compare: str | None = None) -> st
     return "\n" + "".join(out[:1]) + "\n" + "".join(out[1:]) + f" From `{res.shown(run, 'summary.json')}`.\n"
 
 
+# Chapter 06: supersense classification of WordNet's noun glosses (summary.json and examples.json of 06-nlu).
+NLU_MODELS = {
+    "naive_bayes": "naive Bayes",
+    "class_conditional_lm": "class-conditional LM",
+    "logistic_regression": "logistic regression",
+    "encoder_from_scratch": "Transformer encoder, from scratch",
+    "bert_finetuned": "BERT (chapter 04), fine-tuned",
+}
+
+
+def _nlu_name(name: str) -> str:
+    return NLU_MODELS.get(name, name.replace("_", " "))
+
+
+def _nlu_summary(res: Results, run: str):
+    s = res.json(run, "summary.json")
+    return s if s and s.get("models") else None
+
+
+def _nlu_model(s: dict, name: str):
+    return next((m for m in s["models"] if m.get("name") == name), None)
+
+
+def _nlu_cell(text: str) -> str:
+    """`text` safe inside a Markdown table cell."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def _nlu_curve(s: dict):
+    """{model: {n: [accuracy of each seed]}} from the learning curve."""
+    out: dict[str, dict[int, list[float]]] = {}
+    for r in s.get("learning_curve") or []:
+        if {"model", "n", "accuracy"} <= r.keys():
+            out.setdefault(r["model"], {}).setdefault(int(r["n"]), []).append(float(r["accuracy"]))
+    return out
+
+
+def table_nlu_summary(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = _nlu_summary(res, run)
+    if s is None:
+        return None
+    rows = ["| model | kind | test accuracy | macro-F1 | ECE | training time |", "|---|---|---|---|---|---|"]
+    if "majority_accuracy" in s:
+        rows.append(f"| always `{s.get('majority_class', '?')}` (majority class) | baseline | "
+                    f"{_pct(s['majority_accuracy'])} | | | |")
+    best = max(s["models"], key=lambda m: m["accuracy"])
+    for m in s["models"]:
+        acc = _pct(m["accuracy"])
+        rows.append(f"| {_nlu_name(m['name'])} | {m.get('kind', '')} | {f'**{acc}**' if m is best else acc} | "
+                    f"{m['macro_f1']:.3f} | {m['ece']:.3f} | {m.get('train_seconds', 0):.1f} s |")
+    text = []
+    split = s.get("split") or {}
+    if split:
+        text.append(f"Scored on the {split.get('test', 0):,} test glosses; the models trained on "
+                    f"{split.get('train', 0):,}.")
+    text.append(f"The most accurate model is {_nlu_name(best['name'])}.")
+    lr, ft = _nlu_model(s, "logistic_regression"), _nlu_model(s, "bert_finetuned")
+    if lr and ft:
+        gap = 100 * (lr["accuracy"] - ft["accuracy"])
+        if gap > 0:
+            text.append(f"Logistic regression over word-piece counts is {gap:.1f} points ahead of the fine-tuned BERT "
+                        "in accuracy.")
+        elif gap < 0:
+            text.append(f"The fine-tuned BERT is {-gap:.1f} points ahead of logistic regression in accuracy.")
+        else:
+            text.append("Logistic regression and the fine-tuned BERT have the same accuracy.")
+    sc = _nlu_model(s, "encoder_from_scratch")
+    if sc and ft:
+        gap = 100 * (ft["accuracy"] - sc["accuracy"])
+        text.append(f"Starting from chapter 04's pretrained weights instead of random ones is worth {gap:+.1f} points "
+                    "of accuracy with the whole training set.")
+    by_ece = sorted(s["models"], key=lambda m: m["ece"])
+    if len(by_ece) > 1:
+        text.append(f"The best calibrated is {_nlu_name(by_ece[0]['name'])} (ECE {by_ece[0]['ece']:.3f}), the worst "
+                    f"{_nlu_name(by_ece[-1]['name'])} (ECE {by_ece[-1]['ece']:.3f}).")
+    bert = res.json("04-nlp-bert", "summary.json")
+    if ft and bert and bert.get("settings"):
+        st = bert["settings"]
+        pre = f"The BERT that was fine-tuned is chapter 04's: {st.get('layers', '?')} layers of width {st.get('hidden', '?')}"
+        if "parameters" in bert:
+            pre += f", {bert['parameters']:,} parameters"
+        if "train_seconds" in bert:
+            pre += f", pretrained for {bert['train_seconds'] / 60:.0f} minutes"
+        if "tokens_seen" in bert:
+            pre += f" on {bert['tokens_seen']:,} tokens"
+        text.append(pre + " (`build/results/04-nlp-bert/summary.json`).")
+    return "\n" + "\n".join(rows) + "\n\n" + " ".join(text) + f" From `{res.shown(run, 'summary.json')}`.\n"
+
+
+def table_nlu_curve(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = _nlu_summary(res, run)
+    curve = _nlu_curve(s) if s else {}
+    if not curve:
+        return None
+    sizes = sorted({n for by_n in curve.values() for n in by_n})
+    models = [m for m in NLU_MODELS if m in curve] + [m for m in curve if m not in NLU_MODELS]
+    rows = ["| model | " + " | ".join(f"n = {n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    mean = {m: {n: sum(v) / len(v) for n, v in curve[m].items()} for m in models}
+    for m in models:
+        cells = []
+        for n in sizes:
+            v = curve[m].get(n)
+            if not v:
+                cells.append("")
+            elif len(v) > 1:
+                cells.append(f"{_pct(mean[m][n])} ({_pct(min(v))}–{_pct(max(v))})")
+            else:
+                cells.append(_pct(v[0]))
+        rows.append(f"| {_nlu_name(m)} | " + " | ".join(cells) + " |")
+    seeds = max(len(v) for by_n in curve.values() for v in by_n.values())
+    text = [f"Mean test accuracy over {seeds} random training subsets per size (the lowest and highest in brackets)"
+            if seeds > 1 else "Test accuracy per training-set size"]
+    scored = s.get("curve_eval_glosses")
+    text[0] += f", scored on {scored:,} test glosses." if isinstance(scored, int) else "."
+    # Ng and Jordan's two claims, checked on the two bag-of-words models that see the same features.
+    nb, lr = mean.get("naive_bayes"), mean.get("logistic_regression")
+    if nb and lr:
+        common = sorted(set(nb) & set(lr))
+        if common:
+            small, large = common[0], common[-1]
+            lead = [n for n in common if nb[n] > lr[n]]
+            if not lead:
+                text.append(f"Logistic regression is ahead of naive Bayes at every size, already at n = {small:,}: "
+                            "here the generative model does not win the small-data end.")
+            elif len(lead) == len(common):
+                text.append("Naive Bayes is ahead of logistic regression at every size, even the largest.")
+            else:
+                cross = next((n for n in common if n > max(lead)), None)
+                text.append(f"Naive Bayes is ahead of logistic regression at n = {', '.join(f'{n:,}' for n in lead)}"
+                            + (f"; from n = {cross:,} on, logistic regression leads." if cross else "."))
+            text.append(f"Between n = {small:,} and n = {large:,}, naive Bayes gains {100 * (nb[large] - nb[small]):.1f} "
+                        f"points and logistic regression {100 * (lr[large] - lr[small]):.1f}.")
+            if len(common) >= 2:
+                prev = common[-2]
+                text.append(f"Over the last step, from n = {prev:,} to n = {large:,}, naive Bayes gains "
+                            f"{100 * (nb[large] - nb[prev]):.1f} points and logistic regression "
+                            f"{100 * (lr[large] - lr[prev]):.1f}.")
+    ft = mean.get("bert_finetuned")
+    if ft and lr:
+        common = sorted(set(ft) & set(lr))
+        ahead = [n for n in common if ft[n] > lr[n]]
+        if common and ahead == common:
+            text.append("The fine-tuned BERT is ahead of logistic regression at every size.")
+        elif ahead:
+            text.append(f"The fine-tuned BERT is ahead of logistic regression at n = {', '.join(f'{n:,}' for n in ahead)} "
+                        "and behind it at the other sizes.")
+        elif common:
+            text.append("The fine-tuned BERT is behind logistic regression at every size.")
+    return "\n" + "\n".join(rows) + "\n\n" + " ".join(t for t in text if t) + \
+        f" From `{res.shown(run, 'summary.json')}`.\n"
+
+
+def table_nlu_confusions(res: Results, run: str, compare: str | None = None) -> str | None:
+    s = _nlu_summary(res, run)
+    if s is None or not s.get("classes"):
+        return None
+    models = [m for m in s["models"] if m.get("confusion")]
+    if not models:
+        return None
+    best = max(models, key=lambda m: m["accuracy"])
+    names, conf = s["classes"], best["confusion"]
+    support = [sum(row) for row in conf]
+    pairs = sorted(((conf[i][j], i, j) for i in range(len(conf)) for j in range(len(conf)) if i != j and conf[i][j]),
+                   key=lambda p: (-p[0], p[1], p[2]))[:12]
+    rows = ["| true supersense | predicted as | glosses | share of the true class |", "|---|---|---|---|"]
+    for n, i, j in pairs:
+        rows.append(f"| `{names[i]}` | `{names[j]}` | {n:,} | {_pct(n / max(support[i], 1))} |")
+    wrong = sum(support) - sum(conf[i][i] for i in range(len(conf)))
+    text = [f"The most frequent confusions of {_nlu_name(best['name'])}, the most accurate model, on the test glosses: "
+            f"these {len(pairs)} pairs hold {sum(p[0] for p in pairs):,} of its {wrong:,} errors."]
+    # The small classes: what macro-F1 sees and accuracy does not.
+    recall = [(conf[i][i] / support[i], i) for i in range(len(conf)) if support[i]]
+    small = sorted((i for i in range(len(conf)) if support[i]), key=lambda i: support[i])[:5]
+    if small:
+        text.append("Its five smallest classes in the test set, with the share of their glosses it labels right: "
+                    + ", ".join(f"`{names[i]}` {conf[i][i]:,} of {support[i]:,}" for i in small) + ".")
+    if recall:
+        worst = min(recall)
+        text.append(f"Its worst class is `{names[worst[1]]}`, {_pct(worst[0])} right.")
+    return "\n" + "\n".join(rows) + "\n\n" + " ".join(text) + f" From `{res.shown(run, 'summary.json')}`.\n"
+
+
+def table_nlu_examples(res: Results, run: str, compare: str | None = None) -> str | None:
+    d = res.json(run, "examples.json")
+    if not d or not d.get("examples"):
+        return None
+    examples = d["examples"]
+    models = []
+    for e in examples:
+        for m in e.get("predictions") or {}:
+            if m not in models:
+                models.append(m)
+    models = [m for m in NLU_MODELS if m in models] + [m for m in models if m not in NLU_MODELS]
+    rows = ["| lemma | gloss | true | " + " | ".join(_nlu_name(m) for m in models) + " |",
+            "|---|---|---|" + "---|" * len(models)]
+    right = {m: 0 for m in models}
+    for e in examples:
+        cells = []
+        for m in models:
+            top = (e.get("predictions") or {}).get(m) or []
+            if not top:
+                cells.append("")
+                continue
+            first = top[0]
+            ok = first["label"] == e["label"]
+            right[m] += ok
+            label = first["label"].removeprefix("noun.")
+            cells.append(f"{'✓' if ok else '✗'} {label} ({first['prob']:.2f})")
+        rows.append(f"| {_nlu_cell(e.get('lemma', ''))} | {_nlu_cell(e['gloss'])} | "
+                    f"{_nlu_cell(e['label'].removeprefix('noun.'))} | " + " | ".join(cells) + " |")
+    text = (f"{len(examples)} test glosses with each model's most probable supersense and its probability (✓ right, "
+            "✗ wrong; the `noun.` prefix left out). Right here: "
+            + ", ".join(f"{_nlu_name(m)} {right[m]} of {len(examples)}" for m in models) + ".")
+    return "\n" + "\n".join(rows) + f"\n\n{text} From `{res.shown(run, 'examples.json')}`.\n"
+
+
 TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class,
           "sentencepiece": table_sentencepiece, "synonyms": table_synonyms, "neighbours": table_neighbours,
           "gensim": table_gensim, "summary": table_bert_summary, "predict": table_bert_predict,
           "gpt_summary": table_gpt_summary, "gpt_strategies": table_gpt_strategies, "kv_cache": table_kv_cache,
           "finetune": table_couplet_finetune, "generated": table_couplet_generated,
           "asr_summary": table_asr_summary, "asr_data": table_asr_data, "asr_variants": table_asr_variants,
-          "asr_mistakes": table_asr_mistakes}
+          "asr_mistakes": table_asr_mistakes, "nlu_summary": table_nlu_summary, "nlu_curve": table_nlu_curve,
+          "nlu_confusions": table_nlu_confusions, "nlu_examples": table_nlu_examples}
 
 
 def table_block(res: Results, chapter: str, spec: str) -> str:
