@@ -120,12 +120,13 @@ double LogisticRegression::fit(std::span<const Example> train, const LogisticReg
   std::iota(order.begin(), order.end(), 0);
   dl::optim::Adam optimizer(parameters(), {.lr = o.lr});
   const int64_t steps_per_epoch = (static_cast<int64_t>(train.size()) + o.batch - 1) / o.batch;
-  const int64_t total = steps_per_epoch * o.epochs;
+  const int64_t epochs = std::max<int64_t>(o.epochs, (o.min_steps + steps_per_epoch - 1) / steps_per_epoch);
+  const int64_t total = steps_per_epoch * epochs;
   // [logistic-regression-step]
   const float penalty = static_cast<float>(0.5 / (o.c * static_cast<double>(train.size())));
   double epoch_loss = 0;
   int64_t step = 0;
-  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
     gen.shuffle(order);
     epoch_loss = 0;
     for (int64_t start = 0; start < static_cast<int64_t>(order.size()); start += o.batch) {

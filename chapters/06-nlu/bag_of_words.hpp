@@ -62,6 +62,7 @@ class NaiveBayes {
 struct LogisticRegressionOptions {
   double c = 1.0;         ///< inverse strength of the L2 penalty (scikit-learn's C)
   int epochs = 8;         ///< passes over the training set
+  int64_t min_steps = 200;  ///< at least this many steps (a small training set takes more passes)
   int64_t batch = 256;    ///< glosses per step
   float lr = 0.05f;       ///< Adam's step size, cosine-annealed to 0
 };

@@ -1,6 +1,7 @@
 #include "glosses.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 
 #include <dl/error.hpp>
@@ -29,6 +30,9 @@ int supersense_label(const std::string& name) {
 
 Glosses read_glosses(const std::string& dir, const dl::tokenize::WordPiece& wp) {
   const std::string path = dir + "/data.noun";
+  if (!std::filesystem::exists(path))
+    throw dl::FileError(path + ": not found; WordNet's noun glosses come with the Debian package wordnet-base "
+                        "(./book deps installs it), or pass --data DIR");
   Glosses out;
   // [read-glosses]
   for (ch04::Synset& s : ch04::read_wordnet_file(path, 'n')) {

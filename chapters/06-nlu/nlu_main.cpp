@@ -342,6 +342,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   const std::string& out_dir = program.common.out_dir;
   const uint64_t seed = static_cast<uint64_t>(program.common.seed);
   if (o.full) o.curve_sizes = {100, 300, 1000, 3000, 10000}, o.curve_seeds = 3, o.curve_eval = 2000;
+  o.lm.min_steps = std::min(o.lm.min_steps, o.lm.max_steps);  // --lm-steps below the minimum: a quick run
   const dl::tokenize::WordPiece wp = dl::tokenize::WordPiece::load(o.vocab);
   const Setup setup = make_setup(o, wp);
   if (o.wants("bert_finetuned") || o.wants("encoder_from_scratch")) pretrained_config(o);  // fail before training
