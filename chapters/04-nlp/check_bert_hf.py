@@ -102,18 +102,26 @@ def expected_shapes(c):
     return shapes
 
 
+def layer_norm(c, w, x, name):
+    return F.layer_norm(x, x.shape[-1:], w[name + ".weight"], w[name + ".bias"], c["layer_norm_eps"])
+
+
+def dense(w, x, name):
+    return x @ w[name + ".weight"].T + w[name + ".bias"]
+
+
 # [torch-bert]
-def bert_logits(c, w, ids):
-    """BertForMaskedLM's logits (T, V) for one sequence of ids, one segment, no padding."""
-    eps, heads = c["layer_norm_eps"], c["num_attention_heads"]
+def bert_hidden(c, w, ids):
+    """BertModel's last hidden states (T, E) for one sequence of ids, one segment, no padding."""
+    heads = c["num_attention_heads"]
     t = len(ids)
     ids_t = torch.tensor(ids)
 
     def ln(x, name):
-        return F.layer_norm(x, x.shape[-1:], w[name + ".weight"], w[name + ".bias"], eps)
+        return layer_norm(c, w, x, name)
 
-    def dense(x, name):
-        return x @ w[name + ".weight"].T + w[name + ".bias"]
+    def lin(x, name):
+        return dense(w, x, name)
 
     e = "bert.embeddings."
     x = (w[e + "word_embeddings.weight"][ids_t] + w[e + "position_embeddings.weight"][:t]
@@ -126,13 +134,19 @@ def bert_logits(c, w, ids):
         def split(y):
             return y.reshape(t, heads, d).transpose(0, 1)  # (H, T, d)
 
-        q, k, v = (split(dense(x, p + "attention.self." + n)) for n in ("query", "key", "value"))
+        q, k, v = (split(lin(x, p + "attention.self." + n)) for n in ("query", "key", "value"))
         probs = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(d), dim=-1)
         context = (probs @ v).transpose(0, 1).reshape(t, heads * d)
-        x = ln(x + dense(context, p + "attention.output.dense"), p + "attention.output.LayerNorm")
-        ff = dense(F.gelu(dense(x, p + "intermediate.dense")), p + "output.dense")
+        x = ln(x + lin(context, p + "attention.output.dense"), p + "attention.output.LayerNorm")
+        ff = lin(F.gelu(lin(x, p + "intermediate.dense")), p + "output.dense")
         x = ln(x + ff, p + "output.LayerNorm")
-    y = ln(F.gelu(dense(x, "cls.predictions.transform.dense")), "cls.predictions.transform.LayerNorm")
+    return x
+
+
+def bert_logits(c, w, ids):
+    """BertForMaskedLM's logits (T, V): the masked-LM head on BertModel's hidden states."""
+    x = bert_hidden(c, w, ids)
+    y = layer_norm(c, w, F.gelu(dense(w, x, "cls.predictions.transform.dense")), "cls.predictions.transform.LayerNorm")
     return y @ w["bert.embeddings.word_embeddings.weight"].T + w["cls.predictions.bias"]
 # [torch-bert]
 
