@@ -995,9 +995,9 @@ def plot_nlu_reliability(res: Results, run: str):
     bins = len(models[0]["reliability"])
     return [res.root / run / "summary.json"], draw, (
         f"Reliability diagrams on the test glosses: the predictions sorted into {bins} bins by the probability the model "
-        "gave its answer, each bar the share right in its bin; the red part is the gap to the bin's mean confidence "
-        "between the bar's top and the bin's mean confidence (red above a bar: overconfident; red over the top of a bar: "
-        "underconfident). A calibrated model's bars reach the dashed diagonal")
+        "gave its answer, each bar the share right in its bin; the red part spans the gap between the bar's top and "
+        "the bin's mean confidence (red above a bar: overconfident; red covering the top of a bar: underconfident). "
+        "A calibrated model's bars reach the dashed diagonal")
 
 
 PLOTS = {
