@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <dl/io.hpp>
 #include <map>
 #include <sstream>
 
@@ -256,24 +258,42 @@ dl::NamedTensors BertForMaskedLM::hf_state_dict() const {
   return out;
 }
 
-void BertForMaskedLM::load_hf_state_dict(const dl::NamedTensors& state) {
-  std::map<std::string, dl::Tensor> given(state.begin(), state.end());
+dl::NamedTensors take_hf_tensors(const dl::nn::Module& module, std::map<std::string, dl::Tensor>& given,
+                                 const std::function<std::string(const std::string&)>& hf, const std::string& what) {
   dl::NamedTensors ours;
-  for (const auto& [name, t] : named_parameters()) {
-    const auto it = given.find(hf_name(name));
-    if (it == given.end()) throw dl::Error("BERT checkpoint: no tensor " + hf_name(name));
+  for (const auto& [name, t] : module.named_parameters()) {
+    const std::string theirs = hf(name);
+    const auto it = given.find(theirs);
+    if (it == given.end()) throw dl::Error(what + ": no tensor " + theirs);
     if (it->second.shape() != t.shape())
-      throw dl::ShapeError("BERT checkpoint: " + it->first + " is " + dl::to_string(it->second.shape()) +
-                           ", the config makes it " + dl::to_string(t.shape()));
+      throw dl::ShapeError(what + ": " + theirs + " is " + dl::to_string(it->second.shape()) + ", the config makes it " +
+                           dl::to_string(t.shape()));
     ours.emplace_back(name, it->second);
     given.erase(it);
   }
+  return ours;
+}
+
+void save_hf_folder(const std::string& dir, const nlohmann::json& config, const dl::NamedTensors& tensors,
+                    const std::string& vocab_txt, int64_t max_length) {
+  std::filesystem::create_directories(dir);
+  dl::write_file_atomically(dir + "/config.json", config.dump(2) + "\n");
+  dl::save_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  dl::write_file_atomically(dir + "/vocab.txt", dl::read_file(vocab_txt, "bert-base-uncased's vocab.txt"));
+  const nlohmann::json tokenizer = {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true},
+                                    {"model_max_length", max_length}};
+  dl::write_file_atomically(dir + "/tokenizer_config.json", tokenizer.dump(2) + "\n");
+}
+
+void BertForMaskedLM::load_hf_state_dict(const dl::NamedTensors& state) {
+  std::map<std::string, dl::Tensor> given(state.begin(), state.end());
+  const dl::NamedTensors ours = take_hf_tensors(*this, given, hf_name, "BERT checkpoint");
   if (const auto it = given.find("cls.predictions.decoder.weight"); it != given.end()) {
     // Tied: the output layer is the word embeddings; a file that stores it must agree.
     const dl::Tensor& decoder = it->second;
     const dl::Tensor& words =
         std::find_if(ours.begin(), ours.end(), [](const auto& e) { return e.first == "bert.embeddings.word_embeddings.weight"; })
-            ->second;  // found above, or the loop would have thrown
+            ->second;  // taken above, or take_hf_tensors would have thrown
     if (decoder.shape() != words.shape() || !std::equal(decoder.data(), decoder.data() + decoder.numel(), words.data()))
       throw dl::Error("BERT checkpoint: cls.predictions.decoder.weight differs from the word embeddings (this "
                       "model ties them)");

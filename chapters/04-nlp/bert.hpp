@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
@@ -121,6 +123,19 @@ class BertForMaskedLM : public dl::nn::Module {
   dl::nn::LayerNorm transform_norm;   ///< cls.predictions.transform.LayerNorm
   dl::Tensor decoder_bias;            ///< cls.predictions.bias (V)
 };
+
+/// The parameters of `module` taken from `given` (a checkpoint's tensors by Hugging Face's
+/// names): each parameter's tensor is the one under `hf(name)`, and is erased from `given`
+/// (what remains was not asked for). Throws dl::Error naming `what` and the missing tensor,
+/// dl::ShapeError for a shape other than the parameter's.
+dl::NamedTensors take_hf_tensors(const dl::nn::Module& module, std::map<std::string, dl::Tensor>& given,
+                                 const std::function<std::string(const std::string&)>& hf, const std::string& what);
+
+/// Writes a model folder as Hugging Face's `save_pretrained` does for a BERT: config.json,
+/// model.safetensors, vocab.txt (a copy of `vocab_txt`) and tokenizer_config.json
+/// (BertTokenizer, lower-casing, `max_length` tokens).
+void save_hf_folder(const std::string& dir, const nlohmann::json& config, const dl::NamedTensors& tensors,
+                    const std::string& vocab_txt, int64_t max_length);
 
 /// AdamW as BERT and RoBERTa train: weight decay on the matrices (embeddings included) but
 /// not on biases and LayerNorm's scales and shifts; beta2 0.98 and eps 1e-6 (RoBERTa's,

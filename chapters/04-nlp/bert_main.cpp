@@ -437,13 +437,7 @@ int run_train(const dl::app::Program& program, Options& o) {
 
   // The model in Hugging Face's layout.
   const std::string hf = out_dir + "/hf";
-  fs::create_directories(hf);
-  dl::app::write_json_file(hf + "/config.json", model.config.to_json());
-  dl::save_safetensors(hf + "/model.safetensors", model.hf_state_dict(), {{"format", "pt"}});
-  dl::write_file_atomically(hf + "/vocab.txt", dl::read_file(o.vocab, "bert-base-uncased's vocab.txt"));
-  dl::app::write_json_file(hf + "/tokenizer_config.json",
-                           {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true},
-                            {"model_max_length", model.config.max_position_embeddings}});
+  ch04::save_hf_folder(hf, model.config.to_json(), model.hf_state_dict(), o.vocab, model.config.max_position_embeddings);
 
   Json examples = Json::array();
   for (const std::string& text : kExamples) {

@@ -59,17 +59,7 @@ std::string classifier_hf_name(const std::string& name) {
 
 void BertClassifier::load_pretrained_encoder(const dl::NamedTensors& mlm_state) {
   std::map<std::string, dl::Tensor> given(mlm_state.begin(), mlm_state.end());
-  dl::NamedTensors ours;
-  for (const auto& [name, t] : bert.named_parameters()) {
-    const std::string hf = ch04::hf_name(name);
-    const auto it = given.find(hf);
-    if (it == given.end()) throw dl::Error("pretrained BERT: no tensor " + hf);
-    if (it->second.shape() != t.shape())
-      throw dl::ShapeError("pretrained BERT: " + hf + " is " + dl::to_string(it->second.shape()) + ", the config makes it " +
-                           dl::to_string(t.shape()));
-    ours.emplace_back(name, it->second);
-  }
-  bert.load_state_dict(ours);
+  bert.load_state_dict(ch04::take_hf_tensors(bert, given, ch04::hf_name, "pretrained BERT"));  // the rest: the MLM head
 }
 
 dl::NamedTensors BertClassifier::hf_state_dict() const {
@@ -80,17 +70,7 @@ dl::NamedTensors BertClassifier::hf_state_dict() const {
 
 void BertClassifier::load_hf_state_dict(const dl::NamedTensors& state) {
   std::map<std::string, dl::Tensor> given(state.begin(), state.end());
-  dl::NamedTensors ours;
-  for (const auto& [name, t] : named_parameters()) {
-    const std::string hf = classifier_hf_name(name);
-    const auto it = given.find(hf);
-    if (it == given.end()) throw dl::Error("BERT classifier checkpoint: no tensor " + hf);
-    if (it->second.shape() != t.shape())
-      throw dl::ShapeError("BERT classifier checkpoint: " + hf + " is " + dl::to_string(it->second.shape()) +
-                           ", the config makes it " + dl::to_string(t.shape()));
-    ours.emplace_back(name, it->second);
-    given.erase(it);
-  }
+  const dl::NamedTensors ours = ch04::take_hf_tensors(*this, given, classifier_hf_name, "BERT classifier checkpoint");
   given.erase("bert.embeddings.position_ids");
   if (!given.empty()) throw dl::Error("BERT classifier checkpoint: unexpected tensor " + given.begin()->first);
   load_state_dict(ours);

@@ -160,15 +160,10 @@ class EncoderModel : public Classifier {
   }
   // Hugging Face's folder layout: BertForSequenceClassification.from_pretrained reads it.
   void save(const std::string& dir) const override {
-    const std::string folder = dir + "/" + name_;
-    fs::create_directories(folder);
-    dl::app::write_json_file(folder + "/config.json", model.config_json());
-    dl::save_safetensors(folder + "/model.safetensors", model.hf_state_dict(), {{"format", "pt"}});
-    dl::write_file_atomically(folder + "/vocab.txt", dl::read_file(setup_.vocab_path, "bert-base-uncased's vocab.txt"));
-    dl::app::write_json_file(folder + "/tokenizer_config.json",
-                             {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true},
-                              {"model_max_length", model.config.max_position_embeddings}});
+    ch04::save_hf_folder(dir + "/" + name_, model.config_json(), model.hf_state_dict(), setup_.vocab_path,
+                         model.config.max_position_embeddings);
   }
+
  private:
   std::string name_;
   dl::Generator gen_;  // before `model`: its initial weights and dropout masks come from it
