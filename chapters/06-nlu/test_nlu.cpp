@@ -91,7 +91,7 @@ TEST_CASE("class-conditional LM: scoring all classes at once equals a plain forw
     }
 }
 
-TEST_CASE("class-conditional LM: learns classes that write with their own pieces; probabilities; save and load", "[ch06]") {
+TEST_CASE("class-conditional LM: learns classes that write with their own pieces, probabilities, save and load", "[ch06]") {
   const std::vector<ch06::Example> train = toy_glosses(4, 12, 2), test = toy_glosses(4, 6, 3);
   ch06::ClassConditionalLM lm(100, train, small_lm(), 5);
   lm.fit(train, 9);
@@ -209,7 +209,7 @@ TEST_CASE("logistic regression: learns held-out glosses of separable classes, ro
   CHECK_THROWS_AS(lr.fit({}, {}, 0), dl::Error);
 }
 
-TEST_CASE("report: accuracy, macro-F1 and ECE of probabilities; sizes are checked", "[ch06]") {
+TEST_CASE("report: accuracy, macro-F1 and ECE of probabilities, sizes are checked", "[ch06]") {
   std::vector<ch06::Example> examples = {example(0, {}), example(1, {})};
   ch06::Probabilities p(2 * ch06::kClasses, 0.0);
   p[0] = 0.9, p[1] = 0.1;                              // right, 0.9 sure
@@ -268,7 +268,7 @@ TEST_CASE("encoder: Hugging Face's BertForSequenceClassification names, pretrain
   CHECK_THROWS_WITH(back.load_hf_state_dict(extra), Catch::Contains("unexpected tensor classifier.extra"));
 }
 
-TEST_CASE("encoder: [CLS] pieces [SEP], cut to max_len, padded; fine-tuning learns separable classes", "[ch06]") {
+TEST_CASE("encoder: CLS, pieces, SEP, cut to max_len, padded, fine-tuning learns separable classes", "[ch06]") {
   const ch06::Example a = example(0, {10, 11, 12, 13}), b = example(1, {20});
   const std::vector<const ch06::Example*> batch = {&a, &b};
   const ch06::EncoderBatch in = ch06::encoder_batch(batch, kSpecials, 5);
@@ -302,7 +302,7 @@ std::string tiny_pretrained(const test::TempDir& dir) {
 }
 }  // namespace
 
-TEST_CASE("nlu: a quick run writes every model, the learning curve and examples; --predict reads them back", "[ch06][program]") {
+TEST_CASE("nlu: a quick run writes every model, the learning curve and examples, --predict reads them back", "[ch06][program]") {
   const test::TempDir dir;
   const std::string hf = tiny_pretrained(dir);
   const test::ProgramResult r =

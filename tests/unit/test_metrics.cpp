@@ -38,7 +38,7 @@ TEST_CASE("metrics: macro-F1 averages the classes present, by hand and against a
   REQUIRE_THAT(dl::metrics::macro_f1(t, p, 6), WithinAbs(sum / present, 1e-12));
 }
 
-TEST_CASE("metrics: calibration bins hold (lo, hi], ECE weighs each bin's gap by its share", "[metrics]") {
+TEST_CASE("metrics: calibration bins hold lo < confidence <= hi, ECE weighs each bin's gap by its share", "[metrics]") {
   const std::vector<double> confidence = {0.0, 0.1, 0.25, 0.9, 0.95, 1.0};
   const std::vector<char> correct = {0, 0, 1, 1, 0, 1};
   const auto bins = dl::metrics::calibration_bins(confidence, correct, 4);  // (0,.25] (.25,.5] (.5,.75] (.75,1]

@@ -26,7 +26,8 @@ double macro_f1(std::span<const int> truth, std::span<const int> predicted, int 
 
 /// One bin of a reliability diagram: the predictions whose confidence lies in (lo, hi].
 struct CalibrationBin {
-  double lo = 0, hi = 0;      ///< the bin's edges (the first bin also holds confidence 0)
+  double lo = 0;              ///< the bin's lower edge, excluded (the first bin also holds confidence 0)
+  double hi = 0;              ///< the bin's upper edge, included
   int64_t count = 0;          ///< predictions in the bin
   double confidence = 0;      ///< their mean confidence (0 when empty)
   double accuracy = 0;        ///< the share of them that were right (0 when empty)
