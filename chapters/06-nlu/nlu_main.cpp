@@ -56,6 +56,7 @@ struct Options {
   int64_t curve_eval = 1000;
   int64_t limit = -1;
   bool full = false;
+  bool validate = false;
   ch06::FineTuneOptions finetune{.epochs = 2, .min_steps = 200, .lr = 3e-3f};
   ch06::FineTuneOptions scratch{.epochs = 2, .min_steps = 200, .lr = 3e-3f};
   float dropout = 0.1f;
@@ -80,6 +81,7 @@ struct Options {
         ->check(dl::app::positive)->expected(0, -1);
     cli.add_option("--curve-seeds", curve_seeds, "samples per size of the learning curves")->check(dl::app::positive);
     cli.add_option("--curve-eval", curve_eval, "test glosses the learning curves are scored on")->check(dl::app::positive);
+    cli.add_flag("--validate", validate, "score on the validation split instead of the test split (to choose settings)");
     cli.add_option("--limit", limit, "train on a random N of the training glosses (a quick run)")->check(dl::app::positive);
     cli.add_option("--finetune-epochs", finetune.epochs, "passes of fine-tuning BERT over the training set")
         ->check(dl::app::positive);
@@ -344,6 +346,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   ch06::Glosses data = ch06::read_glosses(program.common.data_dir, wp);
   // A random subset: data.noun lists the synsets roughly by supersense, so its first glosses would be a few classes.
   if (o.limit > 0 && static_cast<int64_t>(data.train.size()) > o.limit) data.train = ch06::sample(data.train, o.limit, seed);
+  if (o.validate) data.test = data.validation;  // "test" below is then the validation split
   if (data.train.empty() || data.test.empty()) throw dl::Error("no glosses to train or test on in " + program.common.data_dir);
   std::printf("glosses: %zu train, %zu validation, %zu test (%.1f s to read and tokenise)\n", data.train.size(),
               data.validation.size(), data.test.size(), total_timer.seconds());
@@ -436,7 +439,7 @@ int run_train(const dl::app::Program& program, Options& o) {
                         {"classes", ch06::supersense_names()},
                         {"total_seconds", total_timer.seconds()}};
   const Json settings = {{"seed", program.common.seed}, {"threads", program.common.threads},
-                         {"full", o.full}, {"limit", o.limit},
+                         {"full", o.full}, {"limit", o.limit}, {"scored_on", o.validate ? "validation" : "test"},
                          {"finetune", {{"epochs", o.finetune.epochs}, {"lr", dl::app::json_float(o.finetune.lr)}, {"batch", o.finetune.batch}}},
                          {"scratch", {{"epochs", o.scratch.epochs}, {"lr", dl::app::json_float(o.scratch.lr)}, {"batch", o.scratch.batch}}},
                          {"dropout", dl::app::json_float(o.dropout)}, {"lm_max_steps", o.lm.max_steps},
