@@ -340,6 +340,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   const uint64_t seed = static_cast<uint64_t>(program.common.seed);
   if (o.full) o.curve_sizes = {100, 300, 1000, 3000, 10000}, o.curve_seeds = 3, o.curve_eval = 2000;
   o.lm.min_steps = std::min(o.lm.min_steps, o.lm.max_steps);  // --lm-steps below the minimum: a quick run
+  if (!o.dump_features.empty()) o.models = {"naive_bayes", "logistic_regression"}, o.curve_sizes.clear();
   const dl::tokenize::WordPiece wp = dl::tokenize::WordPiece::load(o.vocab);
   const Setup setup = make_setup(o, wp);
   if (o.wants("bert_finetuned") || o.wants("encoder_from_scratch")) pretrained_config(o);  // fail before training
@@ -355,7 +356,6 @@ int run_train(const dl::app::Program& program, Options& o) {
     fs::create_directories(o.dump_features);
     write_svmlight(o.dump_features + "/train.svm", data.train);
     write_svmlight(o.dump_features + "/test.svm", data.test);
-    o.models = {"naive_bayes", "logistic_regression"}, o.curve_sizes.clear();
   }
   const std::string results_dir = o.dump_features.empty() ? out_dir : o.dump_features;
   const std::string models_dir = results_dir + "/models";

@@ -343,6 +343,19 @@ TEST_CASE("nlu: a quick run writes every model, the learning curve and examples,
   }
 }
 
+TEST_CASE("nlu: --dump-features writes the svmlight features and needs no pretrained BERT", "[ch06][program]") {
+  const test::TempDir dir;
+  const auto r = run_nlu("--dump-features '" + dir.file("f") + "' --limit 500 --bert '" + dir.file("missing") + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  std::ifstream train(dir.file("f/train.svm"));
+  std::string line;
+  int lines = 0;
+  while (std::getline(train, line)) ++lines;
+  CHECK(lines == 500);
+  CHECK(dl::app::read_json_file(dir.file("f/summary.json"))["models"].size() == 2);
+}
+
 TEST_CASE("nlu: bad input ends with a clear message", "[ch06][program]") {
   const test::TempDir dir;
   auto r = run_nlu("--predict 'a dog' --out '" + dir.file("nothing") + "'");
