@@ -163,28 +163,11 @@ double ClassConditionalLM::fit(std::span<const Example> train, uint64_t seed, co
   dl::optim::AdamW optimizer(parameters(), {.lr = options_.lr, .weight_decay = options_.weight_decay});
   this->train();
 
-  // Batches of glosses of similar lengths waste less time on padding: shuffle, cut into pools
-  // of 32 batches, sort each pool by length, and take its batches in a shuffled order.
+  // Batches of glosses of similar lengths (pools of 32 batches): less padding. Taken from the back.
+  std::vector<size_t> lengths;
+  for (const auto& e : encoded) lengths.push_back(e.size());
   std::vector<std::vector<int64_t>> batches;
-  const auto refill = [&] {
-    std::vector<int64_t> order(train.size());
-    std::iota(order.begin(), order.end(), int64_t{0});
-    gen.shuffle(order);
-    const size_t pool = static_cast<size_t>(batch) * 32;
-    for (size_t start = 0; start < order.size(); start += pool) {
-      const auto first = order.begin() + static_cast<std::ptrdiff_t>(start);
-      const auto last = order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + pool));
-      std::stable_sort(first, last, [&](int64_t a, int64_t b) {
-        return encoded[static_cast<size_t>(a)].size() < encoded[static_cast<size_t>(b)].size();
-      });
-    }
-    std::vector<int64_t> starts;  // a whole batch each; the few glosses left over wait for the next pass
-    for (int64_t start = 0; start + batch <= static_cast<int64_t>(order.size()); start += batch) starts.push_back(start);
-    gen.shuffle(starts);
-    for (int64_t start : starts)  // taken from the back
-      batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(start),
-                           order.begin() + static_cast<std::ptrdiff_t>(start + batch));
-  };
+  const auto refill = [&] { batches = length_batches(lengths, batch, 32, /*keep_partial=*/false, gen); };
 
   // [class-lm-step]
   std::vector<int> inputs, targets, classes;

@@ -90,39 +90,6 @@ nlohmann::json BertClassifier::config_json() const {
   return j;
 }
 
-namespace {
-// [length-batches]
-// The training batches of one epoch: the glosses shuffled, then sorted by length within
-// windows of 50 batches, cut into batches and the batches shuffled. Each batch holds glosses
-// of about the same length, so padding (computed, then thrown away) shrinks, while which
-// glosses meet in a batch still changes every epoch.
-std::vector<std::vector<const Example*>> length_batches(std::span<const Example> train, int64_t batch,
-                                                        dl::Generator& gen) {
-  std::vector<int64_t> order(train.size());
-  std::iota(order.begin(), order.end(), 0);
-  gen.shuffle(order);
-  const size_t window = static_cast<size_t>(batch) * 50;
-  for (size_t start = 0; start < order.size(); start += window) {
-    const auto end = order.begin() + static_cast<int64_t>(std::min(order.size(), start + window));
-    std::stable_sort(order.begin() + static_cast<int64_t>(start), end, [&](int64_t a, int64_t b) {
-      return train[static_cast<size_t>(a)].pieces.size() < train[static_cast<size_t>(b)].pieces.size();
-    });
-  }
-  std::vector<std::vector<const Example*>> batches;
-  for (size_t start = 0; start < order.size(); start += static_cast<size_t>(batch)) {
-    batches.emplace_back();
-    for (size_t i = start; i < std::min(order.size(), start + static_cast<size_t>(batch)); ++i)
-      batches.back().push_back(&train[static_cast<size_t>(order[i])]);
-  }
-  std::vector<int64_t> shuffled(batches.size());
-  std::iota(shuffled.begin(), shuffled.end(), 0);
-  gen.shuffle(shuffled);
-  std::vector<std::vector<const Example*>> out;
-  for (int64_t i : shuffled) out.push_back(std::move(batches[static_cast<size_t>(i)]));
-  return out;
-}
-// [length-batches]
-}  // namespace
 
 int64_t fine_tune(BertClassifier& model, std::span<const Example> train, const SpecialIds& specials,
                   const FineTuneOptions& o, uint64_t seed, const StepCallback& on_step) {
@@ -134,12 +101,16 @@ int64_t fine_tune(BertClassifier& model, std::span<const Example> train, const S
   dl::optim::MatrixDecayAdamW optimizer(model.parameters(),
                                         {.lr = o.lr, .beta2 = 0.98f, .eps = 1e-6f, .weight_decay = o.weight_decay});
   const std::vector<dl::Tensor> params = model.parameters();
+  std::vector<size_t> lengths;
+  for (const Example& e : train) lengths.push_back(e.pieces.size());
   model.train();
   int64_t step = 0;
   double loss_sum = 0;
   int64_t loss_count = 0;
   for (int64_t epoch = 0; epoch < epochs; ++epoch)
-    for (const auto& examples : length_batches(train, o.batch, gen)) {
+    for (const std::vector<int64_t>& indices : length_batches(lengths, o.batch, 50, /*keep_partial=*/true, gen)) {
+      std::vector<const Example*> examples;
+      for (int64_t i : indices) examples.push_back(&train[static_cast<size_t>(i)]);
       ++step;
       // [fine-tune-step]
       const float lr = o.lr * (step <= warmup ? static_cast<float>(step) / static_cast<float>(warmup)

@@ -76,4 +76,30 @@ std::vector<Example> sample(const std::vector<Example>& train, int64_t n, uint64
   return out;
 }
 
+// [length-batches]
+std::vector<std::vector<int64_t>> length_batches(std::span<const size_t> lengths, int64_t batch, int64_t window,
+                                                 bool keep_partial, dl::Generator& gen) {
+  if (batch < 1 || window < 1) throw dl::Error("length_batches: batch and window must be positive");
+  std::vector<int64_t> order(lengths.size());
+  std::iota(order.begin(), order.end(), 0);
+  gen.shuffle(order);
+  const size_t pool = static_cast<size_t>(batch * window);
+  for (size_t start = 0; start < order.size(); start += pool) {
+    const auto first = order.begin() + static_cast<std::ptrdiff_t>(start);
+    const auto last = order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + pool));
+    std::stable_sort(first, last, [&](int64_t a, int64_t b) {
+      return lengths[static_cast<size_t>(a)] < lengths[static_cast<size_t>(b)];
+    });
+  }
+  const int64_t n = static_cast<int64_t>(order.size());
+  std::vector<int64_t> starts;
+  for (int64_t start = 0; start < n && (keep_partial || start + batch <= n); start += batch) starts.push_back(start);
+  gen.shuffle(starts);
+  std::vector<std::vector<int64_t>> batches;
+  for (int64_t start : starts)
+    batches.emplace_back(order.begin() + start, order.begin() + std::min(n, start + batch));
+  return batches;
+}
+// [length-batches]
+
 }  // namespace ch06

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <dl/random.hpp>
 #include <dl/tokenize.hpp>
 
 namespace ch06 {
@@ -46,5 +47,13 @@ std::vector<int> labels_of(std::span<const Example> examples);
 /// A subset for a learning curve: `n` examples of `train` drawn without replacement with
 /// `seed` (all of them, shuffled, when n >= train.size()).
 std::vector<Example> sample(const std::vector<Example>& train, int64_t n, uint64_t seed);
+
+/// One pass of training batches of glosses of about the same length, as lists of indices into
+/// `lengths`: the indices shuffled, sorted by length within windows of `window` batches, cut
+/// into batches of `batch`, and the batches shuffled. Padding (computed, then thrown away)
+/// shrinks, while which glosses meet in a batch still changes every pass. A last, shorter
+/// batch is kept when `keep_partial`, else its glosses wait for the next pass.
+std::vector<std::vector<int64_t>> length_batches(std::span<const size_t> lengths, int64_t batch, int64_t window,
+                                                 bool keep_partial, dl::Generator& gen);
 
 }  // namespace ch06

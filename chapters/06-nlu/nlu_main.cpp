@@ -288,16 +288,6 @@ Json model_json(const Trained& t) {
   return j;
 }
 
-// The accuracy of test probabilities on the curve's glosses (the first `n` of `order`).
-double accuracy_on(const ch06::Probabilities& probs, std::span<const ch06::Example> test, std::span<const int64_t> order) {
-  int64_t right = 0;
-  for (int64_t i : order) {
-    const double* p = probs.data() + static_cast<size_t>(i) * ch06::kClasses;
-    right += std::max_element(p, p + ch06::kClasses) - p == test[static_cast<size_t>(i)].label;
-  }
-  return static_cast<double>(right) / static_cast<double>(order.size());
-}
-
 Setup make_setup(const Options& o, const dl::tokenize::WordPiece& wp) {
   Setup setup{.vocab_size = wp.vocab_size(), .specials = {wp.id("[CLS]"), wp.id("[SEP]"), wp.id("[PAD]")}, .options = &o,
               .vocab_path = o.vocab};
@@ -397,8 +387,13 @@ int run_train(const dl::app::Program& program, Options& o) {
     std::fflush(stdout);
     // The learning curve: the same model trained on samples of the training set.
     if (std::find(kCurveModels.begin(), kCurveModels.end(), name) != kCurveModels.end() && !o.curve_sizes.empty()) {
+      // The full set's point is the model above, scored on the curve's glosses like the others.
+      ch06::Probabilities curve_probs;
+      for (int64_t i : curve_order)
+        curve_probs.insert(curve_probs.end(), t.test_probs.begin() + i * ch06::kClasses,
+                           t.test_probs.begin() + (i + 1) * ch06::kClasses);
       curve.push_back({{"model", name}, {"n", data.train.size()}, {"seed", seed},
-                       {"accuracy", accuracy_on(t.test_probs, data.test, curve_order)}});
+                       {"accuracy", ch06::evaluate(curve_probs, curve_set).accuracy}});
       for (int64_t n : o.curve_sizes) {
         if (n >= static_cast<int64_t>(data.train.size())) continue;
         for (int s = 0; s < o.curve_seeds; ++s) {

@@ -48,6 +48,23 @@ std::vector<Listing> listings_of(const fs::path& lesson, const fs::path& base) {
   return out;
 }
 
+// Checks each literalinclude of `page` (paths relative to `base`): the file exists and holds
+// each of its markers on exactly two lines. Returns the number of listings checked.
+size_t check_listings(const fs::path& page, const fs::path& base) {
+  size_t checked = 0;
+  for (const Listing& l : listings_of(page, base)) {
+    INFO(l.lesson.string() << " includes " << l.file.string());
+    REQUIRE(fs::is_regular_file(l.file));
+    const std::string source = read_text(l.file);
+    for (const std::string& marker : l.markers) {
+      INFO("marker " << marker);
+      CHECK(count_lines_equal_to(source, marker) == 2);
+    }
+    ++checked;
+  }
+  return checked;
+}
+
 }  // namespace
 
 TEST_CASE("lessons: every literalinclude names a file and a marker pair that exist", "[docs]") {
@@ -55,16 +72,8 @@ TEST_CASE("lessons: every literalinclude names a file and a marker pair that exi
   for (const auto& dir : fs::directory_iterator(fs::path(DL_SOURCE_DIR) / "chapters")) {
     const fs::path lesson = dir.path() / "lesson.md";
     if (!fs::exists(lesson)) continue;
-    for (const Listing& l : listings_of(lesson, lesson.parent_path())) {
-      INFO(l.lesson.filename().string() << " in " << dir.path().filename().string() << " includes " << l.file.string());
-      REQUIRE(fs::is_regular_file(l.file));
-      const std::string source = read_text(l.file);
-      for (const std::string& marker : l.markers) {
-        INFO("marker " << marker);
-        CHECK(count_lines_equal_to(source, marker) == 2);
-      }
-      ++checked;
-    }
+    INFO("lesson of " << dir.path().filename().string());
+    checked += check_listings(lesson, lesson.parent_path());
   }
   CHECK(checked >= 8);  // chapter 01 alone pulls eight listings
 }
@@ -73,16 +82,7 @@ TEST_CASE("pages: every literalinclude of a docs page names a file and a marker 
   size_t checked = 0;
   for (const auto& entry : fs::directory_iterator(fs::path(DL_SOURCE_DIR) / "docs")) {
     if (entry.path().extension() != ".md") continue;
-    for (const Listing& l : listings_of(entry.path(), fs::path(DL_SOURCE_DIR))) {
-      INFO("docs/" << l.lesson.filename().string() << " includes " << l.file.string());
-      REQUIRE(fs::is_regular_file(l.file));
-      const std::string source = read_text(l.file);
-      for (const std::string& marker : l.markers) {
-        INFO("marker " << marker);
-        CHECK(count_lines_equal_to(source, marker) == 2);
-      }
-      ++checked;
-    }
+    checked += check_listings(entry.path(), fs::path(DL_SOURCE_DIR));
   }
   CHECK(checked >= 19);  // the tools page alone pulls nineteen listings
 }
