@@ -2,6 +2,9 @@
 #include "dl/autograd.hpp"
 
 #include <algorithm>
+#include <iomanip>
+#include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "dl/ops.hpp"
@@ -145,6 +148,65 @@ void Tensor::backward(const Tensor& grad_output) const {
     node.grad = Tensor();
   }
   // [backward]
+}
+
+std::string to_dot(const Tensor& root, const NamedTensors& names) {
+  if (!root.defined() || root.is_leaf() || root.impl()->graph_freed)
+    throw Error(root.defined() && root.impl()->graph_freed
+                    ? "to_dot: the graph through '" + root.op_name() +
+                          "' was freed by backward(); draw it before calling backward()"
+                    : "to_dot: this tensor has no graph (nothing it was computed from requires grad, or it "
+                      "was computed under no_grad)");
+  std::unordered_map<const TensorImpl*, std::string> name_of;
+  for (const auto& [name, t] : names)
+    if (t.defined()) name_of.emplace(t.impl().get(), name);
+  const auto quoted = [](const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+      if (c == '\n') {
+        out += "\\n";  // DOT's line break inside a label
+        continue;
+      }
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + '"';
+  };
+
+  // Number the nodes breadth first from the root; the edges follow each node's inputs in order.
+  std::unordered_map<const TensorImpl*, int> id;
+  std::vector<std::shared_ptr<TensorImpl>> nodes{root.impl()};
+  id.emplace(root.impl().get(), 0);
+  std::ostringstream edges;
+  for (size_t n = 0; n < nodes.size(); ++n)
+    for (const Tensor& input : nodes[n]->inputs) {
+      auto [it, fresh] = id.emplace(input.impl().get(), int(nodes.size()));
+      if (fresh) nodes.push_back(input.impl());
+      edges << "  n" << it->second << " -> n" << n << ";\n";
+    }
+
+  std::ostringstream dot;
+  dot << "digraph autograd {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n";
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    const TensorImpl& node = *nodes[n];
+    const Tensor t(nodes[n]);
+    const bool leaf = !node.backward && !node.graph_freed;
+    const auto named = name_of.find(&node);
+    std::string label = leaf ? (named != name_of.end() ? named->second : "leaf") : std::string(node.op);
+    if (t.numel() == 1) {
+      std::ostringstream value;
+      value << std::setprecision(4) << t.data()[0];
+      label += " = " + value.str();
+    } else {
+      label += "\n" + to_string(node.shape);
+    }
+    dot << "  n" << n << " [label=" << quoted(label)
+        << (leaf ? ", shape=ellipse, style=filled, fillcolor=\"#dbeafe\""
+                 : ", shape=box, style=\"rounded,filled\", fillcolor=\"#fef3c7\"")
+        << (n == 0 ? ", penwidth=2" : "") << "];\n";
+  }
+  dot << edges.str() << "}\n";
+  return dot.str();
 }
 
 }  // namespace dl

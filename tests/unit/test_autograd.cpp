@@ -109,3 +109,65 @@ TEST_CASE("check_finite: names the step and the kind of value", "[autograd][erro
   CHECK_THROWS_WITH(dl::check_finite(Tensor::scalar(NAN), 17), Catch::Contains("NaN") && Catch::Contains("step 17"));
   CHECK_THROWS_AS(dl::check_finite(Tensor::scalar(INFINITY), 3), dl::NonFiniteError);
 }
+
+namespace {
+// Lines of a DOT text that contain `needle`.
+int count_lines(const std::string& dot, const std::string& needle) {
+  int n = 0;
+  for (size_t at = 0, end; at < dot.size(); at = end + 1) {
+    end = dot.find('\n', at);
+    if (end == std::string::npos) end = dot.size();
+    if (dot.substr(at, end - at).find(needle) != std::string::npos) ++n;
+  }
+  return n;
+}
+}  // namespace
+
+TEST_CASE("autograd: to_dot draws the tape, one arrow per use, leaves named", "[autograd]") {
+  // Chapter 01's worked example: y = (a*b + b)^2 at a = 3, b = 2.
+  Tensor a = Tensor::scalar(3.0f).requires_grad_();
+  Tensor b = Tensor::scalar(2.0f).requires_grad_();
+  Tensor y = dl::pow(a * b + b, 2.0f);
+  const std::string dot = dl::to_dot(y, {{"a", a}, {"b", b}});
+  CAPTURE(dot);
+  CHECK(dot.rfind("digraph autograd {", 0) == 0);
+  // Breadth first from the root: pow, add, then add's inputs mul and b, then mul's a.
+  CHECK(count_lines(dot, "n0 [label=\"pow = 64\"") == 1);
+  CHECK(count_lines(dot, "n1 [label=\"add = 8\"") == 1);
+  CHECK(count_lines(dot, "n2 [label=\"mul = 6\"") == 1);
+  CHECK(count_lines(dot, "n3 [label=\"b = 2\", shape=ellipse") == 1);
+  CHECK(count_lines(dot, "n4 [label=\"a = 3\", shape=ellipse") == 1);
+  CHECK(count_lines(dot, " -> ") == 5);  // mul->add, b->add, add->pow, a->mul, b->mul
+  CHECK(count_lines(dot, "n3 -> ") == 2);  // b is used twice: its gradients add
+  CHECK(count_lines(dot, "n1 -> n0;") == 1);
+  CHECK(dl::to_dot(y, {{"a", a}, {"b", b}}) == dot);  // the same graph, the same text
+
+  // x * x: two arrows from x into the same mul; a tensor label shows its shape.
+  Tensor x = Tensor::from_data({2, 3}, {1, 2, 3, 4, 5, 6}).requires_grad_();
+  const std::string square = dl::to_dot(x * x);
+  CHECK(count_lines(square, "n1 -> n0;") == 2);
+  CHECK(count_lines(square, "label=\"mul\\n[2,3]\"") == 1);
+  CHECK(count_lines(square, "label=\"leaf\\n[2,3]\"") == 1);
+
+  // Data that does not require grad is not on the tape; names with quotes are escaped.
+  Tensor data = Tensor::from_data({2, 3}, {1, 1, 1, 1, 1, 1});
+  const std::string masked = dl::to_dot(dl::sum(x * data), {{"say \"w\"", x}});
+  CAPTURE(masked);
+  CHECK(count_lines(masked, "shape=ellipse") == 1);  // x only
+  CHECK(count_lines(masked, "label=\"say \\\"w\\\"\\n[2,3]\"") == 1);
+  CHECK(count_lines(masked, " -> ") == 3);  // x -> mul -> reshape -> sum
+}
+
+TEST_CASE("autograd: to_dot refuses a tensor without a graph", "[autograd]") {
+  Tensor w = Tensor::scalar(2.0f).requires_grad_();
+  CHECK_THROWS_WITH(dl::to_dot(w), Catch::Contains("has no graph"));  // a leaf
+  CHECK_THROWS_WITH(dl::to_dot(Tensor::scalar(1.0f) * 2.0f), Catch::Contains("has no graph"));
+  {
+    dl::no_grad guard;
+    CHECK_THROWS_WITH(dl::to_dot(w * w), Catch::Contains("no_grad"));
+  }
+  Tensor y = w * w;
+  y.backward();
+  CHECK_THROWS_WITH(dl::to_dot(y), Catch::Contains("freed by backward()") && Catch::Contains("'mul'"));
+  CHECK_THROWS_WITH(dl::to_dot(Tensor()), Catch::Contains("has no graph"));
+}

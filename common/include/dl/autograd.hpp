@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "dl/tensor.hpp"
@@ -68,5 +69,19 @@ struct GradSink {
 
 /// The gradient buffer of `t` for a backward that writes every element.
 GradSink grad_sink(const Tensor& t);
+
+/// The graph that produced `root`, as Graphviz DOT text (`dot -Tsvg` draws it).
+///
+/// One box per op, labelled with the op's name and output shape; one ellipse per
+/// leaf that requires grad, labelled with its name in `names` (e.g. a model's
+/// `named_parameters()`) or else "leaf"; an arrow from each input to the op that
+/// used it, once per use (`x * x` draws two). One-element tensors show their value (4 significant digits).
+/// Inputs that do not require grad (the data) are not on the tape, so not drawn.
+/// Nodes are numbered breadth first from `root` (n0), so the same graph always
+/// gives the same text. Call it before `backward()`, which
+/// frees the graph.
+/// @throws Error when `root` has no graph (nothing it came from requires grad, it
+///         was made under `no_grad`, or `backward()` already freed the graph).
+std::string to_dot(const Tensor& root, const NamedTensors& names = {});
 
 }  // namespace dl
