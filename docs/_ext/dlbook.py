@@ -31,6 +31,16 @@ generated into the source tree:
     Figures go to ``_generated/`` in the
     staging folder and are only redrawn when their inputs change.
 
+``<!-- figure: NAME -->``
+    A schematic that needs no run results, on any page: ``conv_sliding_window`` and
+    ``im2col`` (chapter 02's worked example, every number computed from its X and W),
+    ``receptive_field`` (the fields of chapter 02's network, from ``CNN_LAYERS``),
+    ``lstm_cell`` and ``bptt_lanes`` (chapter 03). The names are the keys of ``FIGURES``;
+    each entry is a ``Figure``: a function that draws the file, its caption, the file's
+    suffix (``.png``; a Graphviz drawing may write ``.svg``) and any files besides this one
+    that it is drawn from. They go to ``_generated/figures/`` and are redrawn when missing or
+    older than this file or those inputs; an unknown name is a build error naming the page.
+
 ``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
     A table of numbers from a results file, same folders as plots; ``TABLES``
     below: ``grad_norms`` (gradient norm at a few distances, per cell),
@@ -103,6 +113,7 @@ import sys
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 from sphinx.application import Sphinx
 from sphinx.search import languages as search_languages
@@ -111,7 +122,8 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER = re.compile(r"<!--\s*(results|plot|table|api|chapters|exercises|performance)\s*:\s*(.*?)\s*-->")
+PLACEHOLDER = re.compile(r"<!--\s*(results|plot|figure|table|api|chapters|exercises|performance)\s*:\s*(.*?)\s*-->")
+THIS_FILE = Path(__file__).resolve()
 CHAPTER_DOC = re.compile(r"^chapters/([^/]+)/lesson$")
 
 
@@ -1038,24 +1050,411 @@ def plot_block(res: Results, chapter: str, spec: str) -> str:
     if made is None:
         return missing(f"The `{name}` plot", run)
     inputs, draw, caption = made
-    out = res.gen / run / f"{name}.png"
-    newest = max(p.stat().st_mtime for p in inputs)
     shown = [f"build/results/{p.relative_to(res.root).as_posix()}" for p in inputs]
-    if not out.exists() or out.stat().st_mtime < newest:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".tmp.png")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            draw(tmp)
-        # A missing glyph (no CJK font) is a docs warning, so -W fails on it.
-        for w in {str(w.message) for w in caught}:
-            logger.warning(f"plot {run}/{name}: {w}", location=res.docname)
-        os.replace(tmp, out)
+    redraw(res, res.gen / run / f"{name}.png", inputs, draw, f"plot {run}/{name}")
+    return figure_markup(f"{run}/{name}.png", caption, f" Drawn by the docs build from `{'`, `'.join(shown)}`.")
+
+
+def redraw(res: Results, out: Path, inputs: list[Path], draw, what: str) -> None:
+    """Draw `out` when it is missing or older than one of `inputs` (written whole, then renamed)."""
+    newest = max(p.stat().st_mtime for p in inputs)
+    if out.exists() and out.stat().st_mtime >= newest:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f"{out.stem}.tmp{out.suffix}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        draw(tmp)
+    # A missing glyph (no CJK font) is a docs warning, so -W fails on it.
+    for w in {str(w.message) for w in caught}:
+        logger.warning(f"{what}: {w}", location=res.docname)
+    os.replace(tmp, out)
+
+
+def figure_markup(generated: str, caption: str, note: str = "") -> str:
+    """A figure of `_generated/`, its caption as alt text and (plus `note`) under the picture."""
     return (
-        f"\n```{{figure}} /_generated/{run}/{name}.png\n:alt: {json.dumps(caption.replace('`', ''), ensure_ascii=False)}\n"
+        f"\n```{{figure}} /_generated/{generated}\n:alt: {json.dumps(caption.replace('`', ''), ensure_ascii=False)}\n"
         f":class: dlbook-plot\n\n"
-        f"{caption}. Drawn by the docs build from `{'`, `'.join(shown)}`.\n```\n"
+        f"{caption}.{note}\n```\n"
     )
+
+
+# --------------------------------------------------------------------------------------
+# Schematic figures, `<!-- figure: NAME -->`: drawn from code alone, no run results.
+# Each entry of FIGURES is a Figure; its draw(path) writes the picture to `path`.
+
+# One palette for all schematics: what a colour means stays the same from figure to figure.
+INK = "#333333"          # edges, arrows, text
+DATA = "#dbe8f5"         # input values (pixels, characters)
+HIGHLIGHT = "#f08a3c"    # the one window / patch / column being followed
+HIGHLIGHT_FILL = "#fde0c8"
+WEIGHTS = "#e6dcf2"      # learned parameters (the kernel)
+OUTPUT = "#d5eedd"       # results (outputs, states)
+STOP = "#c0392b"         # where gradients stop
+STATE = "#2a9d6f"        # what is carried forward
+SOFT = "#999999"         # secondary labels
+
+
+def _canvas(plt, width: float, height: float, xlim, ylim, flip: bool = True):
+    """A figure without axes in data units (equal aspect); with `flip`, rows count downwards."""
+    fig, ax = plt.subplots(figsize=(width, height))
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*(ylim[::-1] if flip else ylim))
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+def _cells(ax, x0: float, y0: float, values, fill=DATA, fills=None, fontsize=11, colors=None, fmt="{:g}"):
+    """A grid of numbered cells, top-left corner at (x0, y0), one unit per cell (rows downwards).
+    `fills` and `colors` map (row, col) to a cell colour or a text colour; None values stay blank."""
+    from matplotlib.patches import Rectangle
+
+    for r, row in enumerate(values):
+        for c, v in enumerate(row):
+            face = (fills or {}).get((r, c), fill)
+            ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor=INK, lw=0.8))
+            if v is not None:
+                ax.text(x0 + c + 0.5, y0 + r + 0.52, fmt.format(v).replace("-", "\u2212"), ha="center",
+                        va="center", fontsize=fontsize, color=(colors or {}).get((r, c), INK))
+
+
+def _frame(ax, x0: float, y0: float, w: float, h: float, color=HIGHLIGHT, lw=2.5, **kw):
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((x0, y0), w, h, fill=False, edgecolor=color, lw=lw, **kw))
+
+
+def _arrow(ax, start, end, color=INK, lw=1.3, style="-|>", **kw):
+    ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle=style, color=color, lw=lw, shrinkA=0, shrinkB=0,
+                                                          **kw))
+
+
+# Chapter 02's worked example (lesson.md, "A worked example"; test_lesson.cpp checks the same numbers).
+CONV_X = [[1, 0, 2, 1], [0, 3, 1, 0], [2, 1, 0, 1], [1, 0, 1, 2]]
+CONV_W = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
+
+
+def _conv_example():
+    """X, W, every window, and the output Y of a stride-1 convolution without padding."""
+    import numpy as np
+
+    x, w = np.array(CONV_X), np.array(CONV_W)
+    k, n = w.shape[0], x.shape[0] - w.shape[0] + 1
+    windows = {(i, j): x[i:i + k, j:j + k] for i in range(n) for j in range(n)}
+    y = np.array([[int((windows[i, j] * w).sum()) for j in range(n)] for i in range(n)])
+    return x, w, windows, y
+
+
+def figure_conv_sliding_window(path: Path):
+    plt = _plt()
+    x, w, windows, y = _conv_example()
+    k, n, size = w.shape[0], y.shape[0], x.shape[0]
+    fig, ax = _canvas(plt, 9.2, 3.6, (-0.3, 23.3), (-1.4, 7.6))
+    # The kernel, once, on the left.
+    _cells(ax, 0, 0.5, w.tolist(), fill=WEIGHTS)
+    ax.text(1.5, k + 0.8, "kernel W", ha="center", va="top", fontsize=11)
+    # Two panels: the window at output (0,0), then one step to the right at (0,1).
+    for panel, (i, j) in enumerate([(0, 0), (0, 1)]):
+        x0 = 4.5 + panel * 9.8
+        hl = {(i + u, j + v): HIGHLIGHT_FILL for u in range(k) for v in range(k)}
+        _cells(ax, x0, 0, x.tolist(), fills=hl)
+        _frame(ax, x0 + j, i, k, k)
+        ax.text(x0 + size / 2, size + 0.3, f"input X, window at ({i},{j})", ha="center", va="top", fontsize=11)
+        # The output grid: this position in orange, positions computed before it in grey.
+        order = [(a, b) for a in range(n) for b in range(n)]
+        done = order[:order.index((i, j)) + 1]
+        shown = [[y[a, b] if (a, b) in done else None for b in range(n)] for a in range(n)]
+        yx, yy = x0 + size + 2.0, 1.5
+        _cells(ax, yx, yy, shown, fill=OUTPUT, fills={(i, j): HIGHLIGHT_FILL},
+               colors={d: SOFT for d in done if d != (i, j)})
+        _frame(ax, yx + j, yy + i, 1, 1)
+        ax.text(yx + n / 2, yy + n + 0.3, "output Y", ha="center", va="top", fontsize=11)
+        _arrow(ax, (x0 + j + k - 0.5, i - 0.1), (yx + j + 0.5, yy + i - 0.1), color=HIGHLIGHT, lw=1.8,
+               connectionstyle="arc3,rad=-0.35")
+        # The dot product written out, one kernel row per line, as in the lesson.
+        terms = [" + ".join(f"{a}\u00b7{b}" if b >= 0 else f"{a}\u00b7({b})"
+                            for a, b in zip(windows[i, j][u], w[u])) for u in range(k)]
+        text = "\n+ ".join(terms) + f" = {y[i, j]}"
+        ax.text(x0 + 4.2, size + 1.5, f"Y[{i},{j}] = " + text.replace("-", "\u2212"), ha="center", va="top", fontsize=10,
+                linespacing=1.4)
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.05)
+    plt.close(fig)
+
+
+def figure_im2col(path: Path):
+    import numpy as np
+
+    plt = _plt()
+    x, w, windows, y = _conv_example()
+    k, n = w.shape[0], y.shape[0]
+    # im2col as in common/src/ops_conv.cpp: one column per output position (row-major),
+    # rows ordered (u, v); the kernel read row by row is a (1, 9) row, and one product gives Y.
+    positions = [(i, j) for i in range(n) for j in range(n)]
+    col = np.stack([windows[p].ravel() for p in positions], axis=1)     # (K, P) = (9, 4)
+    out = w.ravel() @ col                                                 # (P,)
+    assert (out.reshape(n, n) == y).all()
+    follow = positions.index((0, 1))                                      # the patch in orange
+    K, P = col.shape
+    fig, ax = _canvas(plt, 8.4, 4.3, (-0.2, 22.4), (-1.7, 10.9))
+    mid = (K - 1) / 2                                                     # the row W and Y sit on
+    # X with the followed window, above the kernel; im2col turns it into the matrix on the right.
+    i, j = positions[follow]
+    xx, xy = 3.0, mid - 4.5
+    _cells(ax, xx, xy, x.tolist(), fills={(i + u, j + v): HIGHLIGHT_FILL for u in range(k) for v in range(k)})
+    _frame(ax, xx + j, xy + i, k, k)
+    ax.text(xx + 2, xy - 0.5, "input X", ha="center", fontsize=11)
+    # W as a (1, K) row, times col(X), equals Y as a (1, P) row.
+    wx = 0.3
+    cx = wx + K + 1.1
+    _arrow(ax, (xx + 4.3, xy + 1.5), (cx - 0.2, xy + 1.5))
+    ax.text((xx + 4.3 + cx) / 2, xy + 1.2, "im2col", ha="center", fontsize=10)
+    _cells(ax, wx, mid, [w.ravel().tolist()], fill=WEIGHTS)
+    ax.text(wx + K / 2, mid + 1.6, f"W as a row (1\u00d7{K})", ha="center", fontsize=10)
+    ax.text(wx + K + 0.55, mid + 0.55, "\u00d7", ha="center", va="center", fontsize=16)
+    _cells(ax, cx, 0, col.tolist(), fills={(r, follow): HIGHLIGHT_FILL for r in range(K)})
+    _frame(ax, cx + follow, 0, 1, K)
+    for p, (a, b) in enumerate(positions):                                # which output each column serves
+        ax.text(cx + p + 0.5, -0.3, f"{a},{b}", ha="center", fontsize=8, color=SOFT)
+    for r in range(K):                                                    # which kernel tap each row holds
+        ax.text(cx + P + 0.15, r + 0.55, f"{r // k},{r % k}", va="center", fontsize=8, color=SOFT)
+    ax.text(cx + P / 2, K + 0.6, f"col(X): one column\nper window ({K}\u00d7{P})", ha="center", va="top",
+            fontsize=10)
+    ax.text(cx + P + 1.6, mid + 0.55, "=", ha="center", va="center", fontsize=16)
+    yx = cx + P + 2.2
+    _cells(ax, yx, mid, [out.tolist()], fill=OUTPUT, fills={(0, follow): HIGHLIGHT_FILL})
+    _frame(ax, yx + follow, mid, 1, 1)
+    for p, (a, b) in enumerate(positions):
+        ax.text(yx + p + 0.5, mid - 0.3, f"{a},{b}", ha="center", fontsize=8, color=SOFT)
+    ax.text(yx + P / 2, mid + 1.5, f"Y, all {P} outputs\nin one product", ha="center", va="top", fontsize=10)
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.05)
+    plt.close(fig)
+
+
+# Chapter 02's network, chapters/02-cnn/cnn.hpp (struct CNN): (name, kernel, stride, padding).
+CNN_LAYERS = [("conv1 3\u00d73", 3, 1, 1), ("pool 2\u00d72", 2, 2, 0), ("conv2 3\u00d73", 3, 1, 1),
+              ("pool 2\u00d72", 2, 2, 0)]
+CNN_INPUT = 28
+
+
+def figure_receptive_field(path: Path):
+    from matplotlib.patches import Rectangle
+
+    plt = _plt()
+    # The recurrence of the lesson: r += (k - 1) * jump, jump *= stride.
+    r, jump, rows = 1, 1, [("pixel", 1, 1)]
+    sizes = [CNN_INPUT]
+    for name, k, s, p in CNN_LAYERS:
+        r, jump = r + (k - 1) * jump, jump * s
+        rows.append((name, r, jump))
+        sizes.append((sizes[-1] + 2 * p - k) // s + 1)
+    # Where the fields lie: from the centre unit of the last map, step down one layer at a
+    # time to one of the units it reads (the middle one), and map each unit back to the pixels.
+    def pixels(layer: int, lo: int, hi: int):        # units lo..hi of a layer -> pixel range
+        for _, k, s, p in reversed(CNN_LAYERS[:layer]):
+            lo, hi = lo * s - p, hi * s - p + k - 1
+        return max(lo, 0), min(hi, CNN_INPUT - 1)   # padding lies outside the image
+    unit = [sizes[-1] // 2]
+    for _, k, s, p in reversed(CNN_LAYERS):
+        unit.insert(0, unit[0] * s - p + (k - 1) // 2)
+    fields = [pixels(layer, unit[layer], unit[layer]) for layer in range(len(CNN_LAYERS) + 1)]
+    assert [hi - lo + 1 for lo, hi in fields] == [size for _, size, _ in rows]   # both ways agree
+    neighbour = pixels(len(CNN_LAYERS), unit[-1] + 1, unit[-1] + 1)              # next unit to the right
+
+    fig, ax = _canvas(plt, 8.6, 4.6, (-0.4, 51), (-1.6, CNN_INPUT + 0.4))
+    # Opaque squares, largest first, one shade per layer; the pixel grid on top keeps them countable.
+    shades = plt.get_cmap("Blues")([1.0, 0.78, 0.58, 0.38, 0.18])
+    ax.add_patch(Rectangle((0, 0), CNN_INPUT, CNN_INPUT, facecolor="white", edgecolor=INK, lw=1))
+    for layer in reversed(range(len(fields))):
+        lo, hi = fields[layer]
+        ax.add_patch(Rectangle((lo, lo), hi - lo + 1, hi - lo + 1, facecolor=shades[layer], edgecolor="none"))
+    for layer, (lo, hi) in enumerate(fields):  # outlines after the fills, so that shared edges stay visible
+        ax.add_patch(Rectangle((lo, lo), hi - lo + 1, hi - lo + 1, fill=False, edgecolor=INK, lw=1, zorder=3))
+    for t in range(1, CNN_INPUT):
+        ax.plot([t, t], [0, CNN_INPUT], color="#d0d0d0", lw=0.5)
+        ax.plot([0, CNN_INPUT], [t, t], color="#d0d0d0", lw=0.5)
+    lo, hi = neighbour
+    ax.add_patch(Rectangle((lo, fields[-1][0]), hi - lo + 1, hi - lo + 1, fill=False, edgecolor=HIGHLIGHT, lw=2,
+                           ls="--"))
+    ax.text(CNN_INPUT / 2, -0.6, f"the {CNN_INPUT}\u00d7{CNN_INPUT} input image", ha="center", fontsize=11)
+    # The table of the lesson, beside the picture.
+    x0, y0 = CNN_INPUT + 2, 2
+    columns = [("after layer", 2.2), ("field", 13), ("jump", 18)]
+    for head, dx in columns:
+        ax.text(x0 + dx, y0, head, fontsize=11, weight="bold", ha="left" if dx < 5 else "center")
+    for row, (name, size, j) in enumerate(rows):
+        y = y0 + 2.6 * (row + 1)
+        ax.add_patch(Rectangle((x0, y - 0.8), 1.6, 1.6, facecolor=shades[row], edgecolor=INK, lw=0.5))
+        for text, (_, dx) in zip([name, f"{size}\u00d7{size}", f"{j}"], columns):
+            ax.text(x0 + dx, y, text, va="center", fontsize=11, ha="left" if dx < 5 else "center")
+    y = y0 + 2.6 * (len(rows) + 1)
+    ax.plot([x0, x0 + 1.6], [y, y], color=HIGHLIGHT, lw=2, ls="--")
+    ax.text(x0 + 2.2, y, f"the next unit's field, {rows[-1][2]} pixels over", va="center", fontsize=10)
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.05)
+    plt.close(fig)
+
+
+def figure_lstm_cell(path: Path):
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    plt = _plt()
+    fig, ax = _canvas(plt, 8.6, 3.9, (-0.2, 17.2), (0, 7.6), flip=False)
+    ax.add_patch(FancyBboxPatch((1.6, 0.9), 11.4, 6.3, boxstyle="round,pad=0,rounding_size=0.4", facecolor="#f7f7f7",
+                                edgecolor=SOFT, lw=1))
+    top, bus, gate_y = 6.2, 1.6, 3.2          # heights of the cell-state line, the input bus, the gates
+
+    def node(x, y, symbol):                   # a pointwise operation: a circle with its symbol
+        ax.add_patch(Circle((x, y), 0.36, facecolor="white", edgecolor=INK, lw=1.3, zorder=3))
+        ax.text(x, y, symbol, ha="center", va="center", fontsize=13, zorder=4)
+
+    def line(points, arrow=False, color=INK, lw=1.5):
+        xs, ys = zip(*points)
+        if arrow:
+            ax.plot(xs[:-1], ys[:-1], color=color, lw=lw, zorder=1)
+            _arrow(ax, points[-2], points[-1], color=color, lw=lw)
+        else:
+            ax.plot(xs, ys, color=color, lw=lw, zorder=1)
+
+    def label(x, y, text, **kw):
+        ax.text(x, y, text, fontsize=13, **kw)
+
+    # The cell state runs straight along the top: one multiplication, one addition.
+    fx, ix, gx, ox, hx = 4.2, 6.0, 7.6, 9.4, 11.2      # columns of f, i, g, o and of the output tanh
+    line([(0.4, top), (16.0, top)], arrow=True, color=STATE, lw=2.6)
+    label(0.2, top + 0.35, "$c_{t-1}$")
+    label(15.6, top + 0.35, "$c_t$")
+    node(fx, top, "$\\odot$")
+    node((ix + gx) / 2, top, "$+$")
+    # h_{t-1} from the left and x_t from below join into the bus that feeds all four layers.
+    line([(0.4, bus), (ox, bus)])
+    label(0.2, bus - 0.6, "$h_{t-1}$")
+    line([(2.8, 0.0), (2.8, bus)])
+    ax.plot([2.8], [bus], "o", color=INK, ms=5)
+    label(3.0, 0.1, "$x_t$")
+    gates = [(fx, "$\\sigma$", "$f_t$"), (ix, "$\\sigma$", "$i_t$"), (gx, "tanh", "$g_t$"), (ox, "$\\sigma$", "$o_t$")]
+    for x, fn, name in gates:
+        line([(x, bus), (x, gate_y - 0.45)], arrow=True)
+        ax.add_patch(FancyBboxPatch((x - 0.6, gate_y - 0.45), 1.2, 0.9, boxstyle="round,pad=0,rounding_size=0.15",
+                                    facecolor=WEIGHTS, edgecolor=INK, lw=1.2, zorder=2))
+        ax.text(x, gate_y, fn, ha="center", va="center", fontsize=13 if fn != "tanh" else 11, zorder=3)
+    # f_t scales the old cell; i_t scales the candidate g_t, which is then added.
+    line([(fx, gate_y + 0.45), (fx, top - 0.36)], arrow=True)
+    label(fx + 0.15, 4.4, "$f_t$")
+    mx, my = (ix + gx) / 2, 4.7
+    line([(ix, gate_y + 0.45), (ix, my), (mx - 0.36, my)], arrow=True)
+    line([(gx, gate_y + 0.45), (gx, my), (mx + 0.36, my)], arrow=True)
+    node(mx, my, "$\\odot$")
+    line([(mx, my + 0.36), (mx, top - 0.36)], arrow=True)
+    label(ix - 0.65, 3.95, "$i_t$")
+    label(gx + 0.15, 3.95, "$g_t$")
+    # The output: tanh of the new cell, scaled by o_t, is h_t.
+    ex, ey = hx, 4.6
+    line([(hx, top), (hx, ey + 0.35)], arrow=True)
+    ax.add_patch(FancyBboxPatch((hx - 0.55, ey - 0.32), 1.1, 0.64, boxstyle="round,pad=0,rounding_size=0.3",
+                                facecolor="white", edgecolor=INK, lw=1.2, zorder=2))
+    ax.text(hx, ey, "tanh", ha="center", va="center", fontsize=11, zorder=3)
+    line([(hx, ey - 0.32), (hx, gate_y + 0.36)], arrow=True)
+    line([(ox + 0.6, gate_y), (hx - 0.36, gate_y)], arrow=True)
+    label((ox + hx) / 2 - 0.2, gate_y + 0.2, "$o_t$")
+    node(hx, gate_y, "$\\odot$")
+    line([(hx, gate_y - 0.36), (hx, bus), (16.0, bus)], arrow=True, color=STATE, lw=2.6)
+    label(15.6, bus + 0.35, "$h_t$")
+    # The update, written out beside the picture.
+    ax.text(13.4, 3.95, "$c_t = f_t \\odot c_{t-1} + i_t \\odot g_t$\n$h_t = o_t \\odot \\tanh(c_t)$", fontsize=11,
+            va="center", linespacing=1.8)
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.05)
+    plt.close(fig)
+
+
+def figure_bptt_lanes(path: Path):
+    from matplotlib.patches import Rectangle
+
+    plt = _plt()
+    B, T, windows = 4, 6, 3              # illustrative; the program reads --batch-size lanes and --seq-len steps
+    L = windows * T                      # characters per lane (ch03::LaneReader: (stream length - 1) / B)
+    gap, row = 1.2, 1.4                  # space between windows, height of a lane's row
+    def x(t):                            # where character t of a lane is drawn
+        return t + (t // T) * gap
+    width = x(L - 1) + 1
+    lane_colors = plt.get_cmap("tab10")([0, 1, 2, 4])
+    fig, ax = _canvas(plt, 9.4, 4.3, (-3.4, width + 3.8), (-3.0, B * row + 2.4))
+    # The stream on top, shrunk to the same width and cut into B contiguous pieces.
+    piece = width / B
+    for b in range(B):
+        ax.add_patch(Rectangle((b * piece, -2.2), piece, 0.8, facecolor=lane_colors[b], alpha=0.45, edgecolor=INK,
+                               lw=0.8))
+        ax.text((b + 0.5) * piece, -1.8, f"characters {b * L}\u2013{(b + 1) * L - 1}", ha="center", va="center",
+                fontsize=9)
+    ax.text(width / 2, -2.5, f"the training text, cut into {B} contiguous lanes, one per row of the batch",
+            ha="center", fontsize=10)
+    # The lanes as rows; each cell shows which character of the stream it holds.
+    for b in range(B):
+        y = b * row
+        ax.text(-0.4, y + 0.5, f"lane {b}", ha="right", va="center", fontsize=10)
+        for t in range(L):
+            ax.add_patch(Rectangle((x(t), y), 1, 1, facecolor=lane_colors[b], alpha=0.25, edgecolor=INK, lw=0.6))
+            ax.text(x(t) + 0.5, y + 0.52, f"{b * L + t}", ha="center", va="center", fontsize=8.5)
+    bottom = (B - 1) * row + 1
+    for k in range(windows):
+        left = x(k * T)
+        _frame(ax, left - 0.15, -0.25, T + 0.3, bottom + 0.5, color=INK, lw=1.2, ls=(0, (4, 2)))
+        ax.text(left + T / 2, bottom + 0.45, f"step {k + 1}: a ({B}, {T}) batch", ha="center", va="top", fontsize=10)
+        _arrow(ax, (left + T - 0.2, bottom + 1.45), (left + 0.2, bottom + 1.45), color=STOP, lw=1.4)
+        ax.text(left + T / 2, bottom + 1.7, "gradients, within the window", ha="center", va="top", fontsize=8.5,
+                color=STOP)
+    # Across each boundary the state goes on (detached), and the gradients stop.
+    for k in range(1, windows):
+        mid = x(k * T) - gap / 2
+        ax.plot([mid, mid], [-0.6, bottom + 0.35], color=STOP, lw=2.2)
+        for b in range(B):
+            _arrow(ax, (mid - gap / 2 - 0.1, b * row + 0.5), (mid + gap / 2 + 0.1, b * row + 0.5), color=STATE, lw=2)
+    ax.text(width + 0.4, 0.8, "green: the state\n$h, c$ goes on,\ndetached", va="center", fontsize=10, color=STATE)
+    ax.text(width + 0.4, bottom - 1.2, "red: gradients\nstop here", va="center", fontsize=10, color=STOP)
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.05)
+    plt.close(fig)
+
+
+class Figure(NamedTuple):
+    """A schematic: draw(path) writes it; caption is its one line under the picture."""
+
+    draw: Callable[[Path], None]
+    caption: str
+    suffix: str = ".png"                  # what draw writes (".svg" for a Graphviz drawing, say)
+    inputs: tuple[Path, ...] = ()         # files it is drawn from besides this one (a .dot file, say)
+
+
+FIGURES = {
+    "conv_sliding_window": Figure(figure_conv_sliding_window, (
+        "The lesson's worked example: the 3\u00d73 window at two positions; each output is the sum of the nine "
+        "products of the window's pixels with the kernel weights under them")),
+    "im2col": Figure(figure_im2col, (
+        "im2col on the same example: each window becomes one column, so the kernel as a row times that matrix "
+        "gives every output at once; follow the orange window into its column and its output")),
+    "receptive_field": Figure(figure_receptive_field, (
+        "Receptive fields in this chapter's network, one square per layer: each layer's unit sees more of the image "
+        "than the one below it, and pooling doubles the growth of the layers after it; a neighbour's field (dashed) "
+        "overlaps")),
+    "lstm_cell": Figure(figure_lstm_cell, (
+        "One LSTM step: the cell state runs along the top, touched only by a product with the forget gate and a "
+        "sum with the gated candidate; the new hidden state is the output gate's share of the squashed cell")),
+    "bptt_lanes": Figure(figure_bptt_lanes, (
+        "Truncated BPTT, drawn with 4 lanes and windows of 6 characters (the program's defaults are 32 lanes, "
+        "`--batch-size`, and windows of 64, `--seq-len`): each step reads the next window of every lane; the state "
+        "crosses the red lines, the gradients do not")),
+}
+
+
+def figure_block(res: Results, spec: str) -> str:
+    name = spec.strip()
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure '{name}' (known: {', '.join(sorted(FIGURES))})")
+    fig = FIGURES[name]
+    inputs = [THIS_FILE, *fig.inputs]
+    for path in inputs:
+        res.depend(path)  # the page is read again, and the figure redrawn, when its code changes
+    redraw(res, res.gen / "figures" / f"{name}{fig.suffix}", inputs, fig.draw, f"figure {name}")
+    return figure_markup(f"figures/{name}{fig.suffix}", fig.caption)
 
 
 # --------------------------------------------------------------------------------------
@@ -2135,6 +2534,8 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
                 return exercises_block(app, chapter, arg)
             if kind == "performance":
                 return performance_block(res, arg)
+            if kind == "figure":
+                return figure_block(res, arg)
             if chapter is None:
                 raise ValueError(f"'{kind}' placeholders only work in chapters/*/lesson.md")
             if kind == "results":

@@ -14,6 +14,8 @@ the rendered DOM:
   * the built-in search finds the right chapter for "卷积" and "backpropagation";
   * every internal link of every page resolves, anchors included (read from the
     HTML files);
+  * every image of every page loads (naturalWidth > 0), and the lessons show the
+    schematic figures of FIGURES_ON_PAGE (docs/_ext/dlbook.py draws them);
 
 and saves screenshots of the home page and a chapter. Exit status 0 when all
 checks pass, 1 otherwise (each failure printed), 77 when Chromium is missing.
@@ -325,6 +327,47 @@ new Promise((resolve) => {
 })
 """
 
+# Every <img> once it has loaded or failed (lazy images are switched to eager first).
+IMAGES = """
+new Promise((resolve) => {
+  const images = Array.from(document.images);
+  for (const img of images) img.loading = 'eager';
+  const start = Date.now();
+  (function poll() {
+    if (images.every(img => img.complete) || Date.now() - start > 15000) {
+      resolve(images.map(img => ({src: img.currentSrc || img.src, width: img.naturalWidth, complete: img.complete})));
+    } else {
+      setTimeout(poll, 100);
+    }
+  })();
+})
+"""
+
+# The schematic figures (`<!-- figure: NAME -->`) each lesson must show, by file name.
+FIGURES_ON_PAGE = {
+    "chapters/02-": ["conv_sliding_window", "im2col", "receptive_field"],
+    "chapters/03-": ["lstm_cell", "bptt_lanes"],
+}
+
+
+def check_images(browser: Browser, page: str) -> None:
+    images = browser.evaluate(IMAGES, timeout=30) or []
+    broken = [i["src"] for i in images if not i["width"]]
+    for src in broken:
+        fail(f"{page}: image did not load: {src}")
+    if images and not broken:
+        ok(f"{page}: all {len(images)} images loaded")
+    files = [urllib.parse.unquote(urllib.parse.urlsplit(i["src"]).path.rsplit("/", 1)[-1]) for i in images]
+    for prefix, names in FIGURES_ON_PAGE.items():
+        if not page.startswith(prefix):
+            continue
+        # Sphinx copies figures to _images/ and may append a number to a name that is taken.
+        lost = [n for n in names if not any(re.fullmatch(re.escape(n) + r"\d*\.(png|svg)", f) for f in files)]
+        if lost:
+            fail(f"{page}: figures missing: {', '.join(lost)} (images: {files})")
+        else:
+            ok(f"{page}: figures {', '.join(names)} shown")
+
 
 def collect_problems(browser: Browser, page: str, base: str) -> None:
     browser.drain()
@@ -401,6 +444,7 @@ def main() -> int:
                     fail(f"{page}: a display formula is wider than the text column: {w}")
                 if not wide and state["math"]:
                     ok(f"{page}: every display formula fits the text column")
+            check_images(browser, page)
             if state["rawDollars"] or state["rawTex"]:
                 fail(f"{page}: raw TeX left in the text: {state['rawDollars']} '$$', {state['rawTex']}")
             if args.screenshots and page == "index.html":
