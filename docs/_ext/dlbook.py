@@ -35,7 +35,9 @@ generated into the source tree:
     A schematic that needs no run results, on any page: ``conv_sliding_window`` and
     ``im2col`` (chapter 02's worked example, every number computed from its X and W),
     ``receptive_field`` (the fields of chapter 02's network, from ``CNN_LAYERS``),
-    ``lstm_cell`` and ``bptt_lanes`` (chapter 03). The names are the keys of ``FIGURES``;
+    ``lstm_cell`` and ``bptt_lanes`` (chapter 03), and chapter 01's ``autograd_scalar`` and
+    ``autograd_mlp``: Graphviz drawings (SVG) of the DOT files that ``dl::to_dot`` writes
+    (``autograd_graph``, run by the docs target into ``DLBOOK_GRAPHS_DIR``). The names are the keys of ``FIGURES``;
     each entry is a ``Figure``: a function that draws the file, its caption, the file's
     suffix (``.png``; a Graphviz drawing may write ``.svg``) and any files besides this one
     that it is drawn from. They go to ``_generated/figures/`` and are redrawn when missing or
@@ -109,6 +111,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import warnings
 from datetime import datetime, timezone
@@ -1424,7 +1427,27 @@ class Figure(NamedTuple):
     inputs: tuple[Path, ...] = ()         # files it is drawn from besides this one (a .dot file, say)
 
 
+# Chapter 01's computation graphs: DOT files that dl::to_dot wrote from the tape
+# (chapters/01-deep-learning/autograd_graph_main.cpp, run by the docs target), drawn by Graphviz.
+GRAPHS_DIR = Path(os.environ.get("DLBOOK_GRAPHS_DIR", THIS_FILE.parents[2] / "build" / "docs" / "graphs"))
+
+
+def graphviz(dot_file: Path):
+    def draw(path: Path):
+        subprocess.run(["dot", "-Tsvg", str(dot_file), "-o", str(path)], check=True)
+    return draw
+
+
 FIGURES = {
+    "autograd_scalar": Figure(graphviz(GRAPHS_DIR / "autograd_scalar.dot"), (
+        "The tape of y = (ab + b)², drawn by `dl::to_dot(y)` before `backward()`: leaves in blue, ops in yellow "
+        "with the value each computed; b has two arrows, so its gradient gets two contributions"),
+        suffix=".svg", inputs=(GRAPHS_DIR / "autograd_scalar.dot",)),
+    "autograd_mlp": Figure(graphviz(GRAPHS_DIR / "autograd_mlp.dot"), (
+        "The tape of the MLP's loss on a batch of four images, drawn by `dl::to_dot(loss, "
+        "model.named_parameters())`: each `linear` uses a weight and a bias, so backward fills six gradients; the "
+        "images are data, not on the tape"),
+        suffix=".svg", inputs=(GRAPHS_DIR / "autograd_mlp.dot",)),
     "conv_sliding_window": Figure(figure_conv_sliding_window, (
         "The lesson's worked example: the 3\u00d73 window at two positions; each output is the sum of the nine "
         "products of the window's pixels with the kernel weights under them")),
@@ -1450,6 +1473,9 @@ def figure_block(res: Results, spec: str) -> str:
     if name not in FIGURES:
         raise ValueError(f"unknown figure '{name}' (known: {', '.join(sorted(FIGURES))})")
     fig = FIGURES[name]
+    for path in fig.inputs:
+        if not path.exists():
+            raise ValueError(f"figure {name}: {path} is missing; the docs target makes it (./book docs)")
     inputs = [THIS_FILE, *fig.inputs]
     for path in inputs:
         res.depend(path)  # the page is read again, and the figure redrawn, when its code changes
