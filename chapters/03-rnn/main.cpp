@@ -6,6 +6,7 @@
 //
 // Writes summary.json, metrics.jsonl, charlm.safetensors (the best validation checkpoint),
 // grad_norms.json (the vanishing-gradient measurement) and samples.txt under --out.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <dl/app.hpp>
@@ -174,7 +175,7 @@ int train(const dl::app::Program& program, const Options& o) {
   dl::app::Timer timer;
   dl::RecurrentState state;
   std::vector<int> inputs, targets;
-  double best = INFINITY, running = 0;
+  double best = INFINITY, running = 0, last_train = 0, last_val = 0;
   int64_t best_step = 0, since_eval = 0, window = 0;
   dl::NamedTensors best_weights;
   for (int64_t step = 1; step <= o.steps; ++step) {
@@ -188,8 +189,9 @@ int train(const dl::app::Program& program, const Options& o) {
     bar.update(step, loss);
     if (step % o.eval_every == 0 || step == o.steps) {
       const double val = ch03::evaluate(model, corpus.validation, o.batch, o.seq_len);
+      last_train = running / static_cast<double>(since_eval), last_val = val;
       metrics.write({{"step", step},
-                     {"train_loss", running / static_cast<double>(since_eval)},
+                     {"train_loss", last_train},
                      {"val_loss", val},
                      {"lr", optimizer.lr()},
                      {"seconds", timer.seconds()}});
@@ -218,6 +220,9 @@ int train(const dl::app::Program& program, const Options& o) {
                                  {"val_bpc", best / std::numbers::ln2},
                                  {"val_perplexity", std::exp(best)},
                                  {"best_step", best_step},
+                                 // The last evaluation: its training loss is the mean since the one before, dropout on.
+                                 {"last_train_loss", last_train},
+                                 {"last_val_loss", last_val},
                                  {"train_seconds", train_seconds},
                                  {"samples", sample_texts}};
   const dl::app::Json settings = {{"steps", o.steps},
@@ -234,6 +239,12 @@ int train(const dl::app::Program& program, const Options& o) {
                                   {"parameters", model.num_parameters()},
                                   {"train_chars", corpus.train.size()},
                                   {"validation_chars", corpus.validation.size()},
+                                  {"train_entries", corpus.train_entries},
+                                  {"validation_entries", corpus.validation_entries},
+                                  // Training characters outside the vocabulary (read as <unk>), as a fraction.
+                                  {"unknown_fraction", static_cast<double>(std::count(corpus.train.begin(), corpus.train.end(),
+                                                                                      dl::data::CharVocab::kUnknown)) /
+                                                           static_cast<double>(corpus.train.size())},
                                   {"prime", o.prime},
                                   {"temperature", dl::app::json_float(o.temperature)},
                                   {"form", o.form}};

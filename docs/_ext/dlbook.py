@@ -46,7 +46,9 @@ generated into the source tree:
 ``<!-- table: NAME -->`` and ``<!-- table: VARIANT NAME -->``
     A table of numbers from a results file, same folders as plots; ``TABLES``
     below: ``grad_norms`` (gradient norm at a few distances, per cell),
-    ``epochs``, ``per_class``, and ``sentencepiece`` (our BPE against
+    ``epochs``, ``bench_conv`` (chapter 02's convolution benchmarks, from
+    ``build/results/bench/bench_conv.json``, which ``./book bench`` writes), ``loss_steps`` (chapter 03: about nine evaluations' training and validation
+    losses, from ``metrics.jsonl``), ``per_class``, and ``sentencepiece`` (our BPE against
     SentencePiece, from ``build/results/bench/compare_sentencepiece.json``,
     whichever page shows it; ``./book bench --compare sentencepiece`` writes it),
     ``synonyms``, ``neighbours``, ``gensim`` (chapter 04's word embeddings), and
@@ -75,7 +77,7 @@ generated into the source tree:
     fixed decimals). It reads like a MyST role but is replaced before MyST parses the
     page (not inside fenced code). Before the run exists it renders "(not run yet)";
     an unknown format or run name, or a key the summary lacks, is a build error naming
-    the page. ``tests/docs/check_inline_results.py`` keeps lessons 01 and 02 free of
+    the page. ``tests/docs/check_inline_results.py`` keeps every lesson free of
     typed run numbers and checks every KEY against the program's sources.
 
 Every lesson also gets a "verified with" line under its title: the commit,
@@ -1517,6 +1519,27 @@ def table_epochs(res: Results, run: str, compare: str | None = None) -> str | No
     return "\n" + "\n".join(rows) + f"\n\nFrom `{res.shown(run, 'metrics.jsonl')}`.\n"
 
 
+def table_loss_steps(res: Results, run: str, compare: str | None = None) -> str | None:
+    """About nine evaluations of a language-model run (chapter 03), spread evenly and the best
+    one always among them, as steps across: training and validation loss, the lowest validation
+    loss in bold."""
+    records = res.jsonl(run, "metrics.jsonl")
+    if records is None:
+        return None
+    evals = [r for r in records if "val_loss" in r and "train_loss" in r]
+    if not evals:
+        return None
+    best = min(evals, key=lambda r: r["val_loss"])
+    stride = max(1, round(len(evals) / 9))
+    picks = {id(r): r for r in evals[stride - 1::stride] + [best, evals[-1]]}
+    picks = sorted(picks.values(), key=lambda r: r["step"])
+    rows = ["| step | " + " | ".join(str(r["step"]) for r in picks) + " |", "|---|" + "---|" * len(picks),
+            "| training loss | " + " | ".join(f"{r['train_loss']:.2f}" for r in picks) + " |",
+            "| validation loss | " + " | ".join(f"**{r['val_loss']:.2f}**" if r is best else f"{r['val_loss']:.2f}"
+                                                 for r in picks) + " |"]
+    return "\n" + "\n".join(rows) + f"\n\nFrom `{res.shown(run, 'metrics.jsonl')}`.\n"
+
+
 def table_per_class(res: Results, run: str, compare: str | None = None) -> str | None:
     s = res.json(run, "summary.json")
     if s is None or "per_class_accuracy" not in s:
@@ -1542,6 +1565,33 @@ def table_per_class(res: Results, run: str, compare: str | None = None) -> str |
 # Our byte-level BPE against SentencePiece's BPE, from `./book bench --compare sentencepiece`.
 # A benchmark, not a chapter run: the same file whatever page shows it.
 SENTENCEPIECE_RUN, SENTENCEPIECE_FILE = "bench", "compare_sentencepiece.json"
+
+
+def table_bench_conv(res: Results, run: str, compare: str | None = None) -> str:
+    """Chapter 02's convolution benchmarks: each one's median time and rate, from the Google
+    Benchmark JSON that ``./book bench`` writes (the rows' labels come from bench_conv.cpp)."""
+    d = res.json("bench", "bench_conv.json")
+    medians = [b for b in (d or {}).get("benchmarks", []) if b.get("aggregate_name") == "median"]
+    if not medians:
+        return (
+            "\n```{admonition} Not measured yet\n:class: note\n\n"
+            f"The benchmark table appears here once `{res.shown('bench', 'bench_conv.json')}` exists: "
+            "run `./book bench`, then `./book docs`.\n```\n"
+        )
+    to_ms = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+    rows = ["| benchmark | time (median) | rate |", "|---|---|---|"]
+    for b in medians:
+        if "flops" in b:
+            rate = f"{b['flops'] / 1e9:.0f} GFLOP/s"
+        elif "items_per_second" in b:
+            rate = f"about {b['items_per_second']:,.0f} images/s"
+        else:
+            rate = ""
+        rows.append(f"| {b.get('label') or b['run_name']} | {b['real_time'] * to_ms[b['time_unit']]:.2f} ms | {rate} |")
+    context = d.get("context", {})
+    repetitions = max((b.get("repetitions", 0) for b in medians), default=0)
+    return ("\n" + "\n".join(rows) + f"\n\nFrom `{res.shown('bench', 'bench_conv.json')}`: medians of {repetitions} "
+            f"repetitions, {context.get('date', 'date unknown')}, {context.get('num_cpus', '?')} CPUs.\n")
 
 
 def table_sentencepiece(res: Results, run: str, compare: str | None = None) -> str:
@@ -2280,8 +2330,9 @@ def table_nlu_examples(res: Results, run: str, compare: str | None = None) -> st
     return "\n" + "\n".join(rows) + f"\n\n{text} From `{res.shown(run, 'examples.json')}`.\n"
 
 
-TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "per_class": table_per_class,
-          "sentencepiece": table_sentencepiece, "synonyms": table_synonyms, "neighbours": table_neighbours,
+TABLES = {"grad_norms": table_grad_norms, "epochs": table_epochs, "loss_steps": table_loss_steps,
+          "per_class": table_per_class,
+          "sentencepiece": table_sentencepiece, "bench_conv": table_bench_conv, "synonyms": table_synonyms, "neighbours": table_neighbours,
           "gensim": table_gensim, "summary": table_bert_summary, "predict": table_bert_predict,
           "gpt_summary": table_gpt_summary, "gpt_strategies": table_gpt_strategies, "kv_cache": table_kv_cache,
           "finetune": table_couplet_finetune, "generated": table_couplet_generated,

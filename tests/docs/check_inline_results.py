@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""Numbers that cannot drift: lessons 01 and 02 type no number that a run produced.
+"""Numbers that cannot drift: no lesson, and no FAQ answer, types a number that a run produced.
 
   /usr/bin/python3 tests/docs/check_inline_results.py [SOURCE_DIR]
 
 A number a run produced is written {result}`RUN:KEY:FORMAT` (docs/_ext/dlbook.py
 renders it from build/results/RUN/summary.json, or "(not run yet)"). Two checks:
 
-1. Typed run numbers. In the prose of the lessons in LESSONS, with fenced code
+1. Typed run numbers. In the prose of every chapters/*/lesson.md and of the FAQ's
+   answers (docs/faq.json, EN and ZH; line N of the report is answer N), with fenced code
    blocks, $$ math blocks, inline $math$, inline `code`, {result} references and
    HTML comments removed, none of these may appear:
 
@@ -14,13 +15,14 @@ renders it from build/results/RUN/summary.json, or "(not run yet)"). Two checks:
      * a loss in nats ....................... 0.31 nats   2 nats
      * a time in seconds with a decimal ...... 8.1 seconds
      * a bare number with 3 or more decimals . 2.3035 (how losses are printed)
+     * a decimal number in a table row ....... | 100 | 4.98 | (a typed table of a run)
 
    Design settings and arithmetic (12 epochs, 235,146 parameters, ln 10 = 2.303 in
    math) do not match these patterns, or sit in math or code. A legitimate typed
    number that does match goes in typed_numbers_allowed.txt beside this file: one
    line "LESSON<TAB>TEXT<TAB>why", TEXT being the exact matched text.
 
-2. Every reference, in every chapters/*/lesson.md, parses (known format, run name),
+2. Every reference, in every chapters/*/lesson.md and FAQ answer, parses (known format, run name),
    names a run some chapter folder makes, and a KEY that the program's summary has,
    read from the C++ sources, not from a list that could go stale:
      * the members dl::app::summarize() writes (app/src/classify.cpp) when the
@@ -34,12 +36,14 @@ Exit status 0 when both checks pass, 1 otherwise (each failure printed with file
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
 
 SOURCE = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2])
-LESSONS = ["chapters/01-deep-learning/lesson.md", "chapters/02-cnn/lesson.md"]
+FAQ = "docs/faq.json"
+LESSONS = sorted(str(p.relative_to(SOURCE)) for p in SOURCE.glob("chapters/*/lesson.md"))
 ALLOWED = Path(__file__).with_name("typed_numbers_allowed.txt")
 
 sys.path.insert(0, str(SOURCE / "docs" / "_ext"))
@@ -51,6 +55,8 @@ TYPED = [
     ("a time in seconds with a decimal", re.compile(r"\d+\.\d+\s*(?:seconds|s)\b")),
     ("a bare number with 3 or more decimals", re.compile(r"(?<![\w.])\d+\.\d{3,}(?![\w.])")),
 ]
+# In a Markdown table row (a line starting with |), any decimal the patterns above did not catch.
+TABLE_ROW = ("a decimal number in a table row", re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])"))
 
 
 def blank(m: re.Match) -> str:
@@ -73,9 +79,16 @@ def typed_numbers(text: str) -> list[tuple[int, str, str]]:
     """(line, what, matched text) for every typed run-number pattern in the prose of `text`."""
     found = []
     for number, line in enumerate(prose(text).splitlines(), 1):
+        spans = []
         for what, pattern in TYPED:
             for m in pattern.finditer(line):
                 found.append((number, what, m.group(0)))
+                spans.append(m.span())
+        if line.lstrip().startswith("|"):
+            what, pattern = TABLE_ROW
+            for m in pattern.finditer(line):
+                if not any(a < m.end() and m.start() < b for a, b in spans):
+                    found.append((number, what, m.group(0)))
     return found
 
 
@@ -95,11 +108,12 @@ def allowed() -> set[tuple[str, str]]:
 
 
 def function_body(source: str, signature: str) -> str:
-    """The text between the braces of the definition that starts with `signature`."""
+    """The text between the braces of the definition that starts with `signature` (a function's
+    body after its parameter list, or a variable's initialiser when `signature` ends with '= ')."""
     at = source.find(signature)
     if at < 0:
         return ""
-    start = source.index("{", source.index(")", at))
+    start = source.index("{", at if signature.endswith("= ") else source.index(")", at))
     depth = 0
     for i in range(start, len(source)):
         depth += {"{": 1, "}": -1}.get(source[i], 0)
@@ -123,6 +137,11 @@ def summary_keys(chapter: Path) -> set[str]:
     keys = json_keys(function_body((SOURCE / "app/src/results.cpp").read_text(encoding="utf-8"),
                                    "Json make_summary("))
     keys |= set(re.findall(r'summary\["(\w+)"\]', sources))
+    # make_summary(chapter, results, settings): the members of the objects it merges, where
+    # they are named variables (const dl::app::Json results = {{"key", ...}, ...};).
+    for call in re.finditer(r"make_summary\(\s*\w+\s*,\s*(\w+)\s*,\s*(\w+)\s*\)", sources):
+        for name in call.groups():
+            keys |= json_keys(function_body(sources, f"Json {name} = "))
     if re.search(r"\bsummarize\(", sources):
         keys |= json_keys(function_body((SOURCE / "app/src/classify.cpp").read_text(encoding="utf-8"),
                                         "Json summarize("))
@@ -148,14 +167,15 @@ def main() -> int:
     failures = []
 
     # Self-test: the rule still sees a typed number, and not one in code or math.
-    sample = "Last epoch 92.2% and 0.31 nats.\n```\n92.2%\n```\n$$x = 2.3035$$ `8.1 seconds`\n"
-    if [w for _, w, _ in typed_numbers(sample)] != ["a percentage with a decimal", "a loss in nats"]:
+    sample = ("Last epoch 92.2% and 0.31 nats.\n```\n92.2%\n```\n$$x = 2.3035$$ `8.1 seconds`\n"
+              "| step | 100 |\n| loss | 4.98 |\n")
+    if [w for _, w, _ in typed_numbers(sample)] != ["a percentage with a decimal", "a loss in nats",
+                                                     "a decimal number in a table row"]:
         failures.append(f"self-test: the typed-number rule is broken: {typed_numbers(sample)}")
 
     permitted = allowed()
     used = set()
-    for lesson in LESSONS:
-        text = (SOURCE / lesson).read_text(encoding="utf-8")
+    for lesson, text in pages():
         for line, what, match in typed_numbers(text):
             if (lesson, match) in permitted:
                 used.add((lesson, match))
@@ -175,12 +195,11 @@ def main() -> int:
         if chapter.name in ("01-deep-learning", "02-cnn") and "test_accuracy" not in keys:
             failures.append(f"{chapter.name}: found none of summarize()'s keys in the sources (parser out of date?)")
     references = 0
-    for lesson in sorted((SOURCE / "chapters").glob("*/lesson.md")):
-        text = lesson.read_text(encoding="utf-8")
-        rel = lesson.relative_to(SOURCE)
-        for m in dlbook.RESULT_ROLE.finditer(unfenced(text)):
+    for rel, text in pages():
+        bare = unfenced(text)
+        for m in dlbook.RESULT_ROLE.finditer(bare):
             references += 1
-            line = text.count("\n", 0, m.start()) + 1
+            line = bare.count("\n", 0, m.start()) + 1
             try:
                 run, key, _ = dlbook.parse_result_ref(m.group(1))
             except ValueError as e:
@@ -197,8 +216,17 @@ def main() -> int:
     for f in failures:
         print(f"FAIL {f}")
     if not failures:
-        print(f"ok: no typed run numbers in {', '.join(LESSONS)}; {references} result references name real keys")
+        print(f"ok: no typed run numbers in {', '.join(LESSONS)} and {FAQ}; {references} result references name real keys")
     return 1 if failures else 0
+
+
+def pages() -> list[tuple[str, str]]:
+    """(name, text) of every lesson, and of the FAQ's answers in both languages, one answer per
+    line of a text named docs/faq.json (the FAQ renders {result} references too: tools/faq and the site)."""
+    out = [(lesson, (SOURCE / lesson).read_text(encoding="utf-8")) for lesson in LESSONS]
+    entries = json.loads((SOURCE / FAQ).read_text(encoding="utf-8"))["entries"]
+    answers = [e[k].replace("\n", " ") for e in entries for k in ("answer_en", "answer_zh")]
+    return out + [(FAQ, "\n".join(answers))]
 
 
 def unfenced(text: str) -> str:

@@ -172,3 +172,34 @@ TEST_CASE("faq links: each lesson lists every FAQ entry of its chapter", "[faq]"
     CHECK(read_text(lesson).find("<faq-" + e.id + ">") != std::string::npos);
   }
 }
+
+TEST_CASE("faq answers: run numbers are read from the results, as on the website", "[faq]") {
+  test::TempDir dir;
+  fs::create_directories(dir.file("02-cnn"));
+  std::ofstream(dir.file("02-cnn/summary.json"))
+      << R"({"test_accuracy": 0.91354, "parameters": 421642, "train_seconds": 132.84,
+            "per_class_accuracy": {"Shirt": 0.733}, "confusion": [[1, 2], [30, 4]], "name": "cnn"})";
+  const auto render = [&](const std::string& text, bool chinese = false) {
+    return faq::render_results(text, dir.str(), chinese);
+  };
+  CHECK(render("reaches {result}`02-cnn:test_accuracy:pct2` and {result}`02-cnn:test_accuracy:pct`.") ==
+        "reaches 91.35% and 91.4%.");
+  CHECK(render("{result}`02-cnn:parameters:int` in {result}`02-cnn:train_seconds:seconds`") ==
+        "421,642 in 132.8 seconds");
+  CHECK(render("{result}`02-cnn:per_class_accuracy.Shirt:f2`, {result}`02-cnn:confusion.1.0:f0`") == "0.73, 30");
+  // Not run yet, a missing key, or a member that is not a number: a note, never a made-up number.
+  CHECK(render("{result}`01-deep-learning:test_accuracy:pct`") == "(not run yet)");
+  CHECK(render("{result}`02-cnn:no_such_key:pct`") == "(not run yet)");
+  CHECK(render("{result}`02-cnn:name:pct`", true) == "（尚未运行）");
+  CHECK(render("{result}`02-cnn:confusion.7.0:int`") == "(not run yet)");
+  // For the index the references go and the words stay.
+  CHECK(faq::render_results("a {result}`02-cnn:test_accuracy:pct2` b", "", false) == "a  b");
+  // Malformed references are errors, and load_entries names the entry.
+  CHECK_THROWS_WITH(render("{result}`02-cnn:test_accuracy`"), Catch::Contains("RUN:KEY:FORMAT"));
+  CHECK_THROWS_WITH(render("{result}`02-cnn:test_accuracy:percent`"), Catch::Contains("unknown format 'percent'"));
+  CHECK_THROWS_WITH(render("{result}`02-cnn:test_accuracy:pct"), Catch::Contains("unclosed"));
+  std::ofstream(dir.file("faq.json"))
+      << R"({"entries":[{"id":"x","chapter":"book","link":"","question_en":"q","question_zh":"问",)"
+      << R"("answer_en":"{result}`02-cnn:test_accuracy:percent`","answer_zh":"答","keywords":[]}]})";
+  CHECK_THROWS_WITH(faq::load_entries(dir.file("faq.json")), Catch::Contains("entry 0 (x)") && Catch::Contains("percent"));
+}

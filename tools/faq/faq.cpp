@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <dl/app/results.hpp>
 #include <dl/error.hpp>
 #include <dl/utf8.hpp>
@@ -216,6 +217,13 @@ std::vector<Entry> load_entries(const std::string& path) {
     });
     if (!kebab) throw dl::FileError(where + ": id \"" + e.id + "\" must be lower-case kebab-case");
     if (!ids.insert(e.id).second) throw dl::FileError(where + ": duplicate id \"" + e.id + "\"");
+    for (const std::string* answer : {&e.answer_en, &e.answer_zh}) {
+      try {
+        render_results(*answer, "", false);  // every {result}` reference well formed
+      } catch (const dl::Error& error) {
+        throw dl::FileError(where + " (" + e.id + "): " + error.what());
+      }
+    }
     if (!item.contains("keywords") || !item.at("keywords").is_array())
       throw dl::FileError(where + " (" + e.id + "): \"keywords\" must be an array of strings");
     for (const dl::app::Json& k : item.at("keywords")) {
@@ -251,6 +259,82 @@ std::string to_markdown(const std::vector<Entry>& entries) {
   return out;
 }
 
+// ---- numbers from the runs -------------------------------------------------------
+
+namespace {
+
+// The number at a dotted path ("per_class_accuracy.Shirt", "confusion.6.0"), or null.
+const dl::app::Json* lookup(const dl::app::Json& root, const std::string& key) {
+  const dl::app::Json* value = &root;
+  std::stringstream parts(key);
+  for (std::string part; std::getline(parts, part, '.');) {
+    if (value->is_object() && value->contains(part)) {
+      value = &value->at(part);
+    } else if (value->is_array() && !part.empty() && part.size() < 9 &&
+               std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+               std::stoul(part) < value->size()) {
+      value = &value->at(std::stoul(part));
+    } else {
+      return nullptr;
+    }
+  }
+  return value->is_number() ? value : nullptr;
+}
+
+// As docs/_ext/dlbook.py's RESULT_FORMATS writes it.
+std::string format_number(double v, const std::string& format, const std::string& ref) {
+  char buffer[64];
+  if (format == "pct" || format == "pct2") {
+    std::snprintf(buffer, sizeof buffer, format == "pct" ? "%.1f%%" : "%.2f%%", 100 * v);
+  } else if (format == "seconds") {
+    std::snprintf(buffer, sizeof buffer, "%.1f seconds", v);
+  } else if (format.size() == 2 && format[0] == 'f' && format[1] >= '0' && format[1] <= '4') {
+    std::snprintf(buffer, sizeof buffer, "%.*f", format[1] - '0', v);
+  } else if (format == "int") {
+    const std::string digits = std::to_string(std::llround(std::fabs(v)));
+    std::string out = v < -0.5 ? "-" : "";
+    for (size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return out;
+  } else {
+    throw dl::Error("{result}`" + ref + "`: unknown format '" + format + "' (known: pct, pct2, int, seconds, f0-f4)");
+  }
+  return buffer;
+}
+
+}  // namespace
+
+std::string render_results(std::string_view text, const std::string& results_dir, bool chinese) {
+  static constexpr std::string_view kOpen = "{result}`";
+  std::string out;
+  std::unordered_map<std::string, dl::app::Json> summaries;  // per run, read once
+  for (size_t at = 0;;) {
+    const size_t start = text.find(kOpen, at);
+    if (start == std::string_view::npos) return out.append(text.substr(at));
+    out.append(text.substr(at, start - at));
+    const size_t end = text.find('`', start + kOpen.size());
+    if (end == std::string_view::npos) throw dl::Error("an unclosed {result}` reference in: " + std::string(text));
+    const std::string ref(text.substr(start + kOpen.size(), end - start - kOpen.size()));
+    at = end + 1;
+    std::vector<std::string> parts;
+    std::stringstream fields(ref);
+    for (std::string part; std::getline(fields, part, ':');) parts.push_back(part);
+    if (parts.size() != 3) throw dl::Error("{result}`" + ref + "`: expected RUN:KEY:FORMAT");
+    format_number(0, parts[2], ref);  // an unknown format is an error whether or not the run exists
+    if (results_dir.empty()) continue;
+    auto [it, fresh] = summaries.try_emplace(parts[0]);
+    if (fresh) {
+      std::ifstream file(results_dir + "/" + parts[0] + "/summary.json");
+      it->second = file ? dl::app::Json::parse(file, nullptr, false) : dl::app::Json();
+    }
+    const dl::app::Json* value = lookup(it->second, parts[1]);
+    out += value ? format_number(value->get<double>(), parts[2], ref)
+                 : std::string(chinese ? kNotRunYetZh : kNotRunYetEn);
+  }
+}
+
 // ---- the index --------------------------------------------------------------
 
 namespace {
@@ -270,8 +354,8 @@ Index::Index(std::vector<Entry> entries) : entries_(std::move(entries)) {
     add(e.question_en, kQuestionWeight);
     add(e.question_zh, kQuestionWeight);
     for (const std::string& k : e.keywords) add(k, kKeywordWeight);
-    add(e.answer_en, kAnswerWeight);
-    add(e.answer_zh, kAnswerWeight);
+    add(render_results(e.answer_en, "", false), kAnswerWeight);  // the words, not the references
+    add(render_results(e.answer_zh, "", true), kAnswerWeight);
     double length = 0;
     for (const auto& [term, w] : weights) {
       length += w;

@@ -73,6 +73,17 @@ class Index {
 /// in English, then in Chinese.
 std::string to_markdown(const std::vector<Entry>& entries);
 
+/// What `render_results` writes for a number whose run has not been made yet.
+inline constexpr std::string_view kNotRunYetEn = "(not run yet)", kNotRunYetZh = "（尚未运行）";
+
+/// `text` with every number reference {result}`RUN:KEY:FORMAT` (the lessons' syntax,
+/// which the website renders the same way) replaced by the number at KEY (a member or
+/// dotted path) of `results_dir`/RUN/summary.json, written in FORMAT: pct (92.2%), pct2
+/// (91.35%), int (235,146), seconds (8.1 seconds) or f0-f4 (fixed decimals). When the
+/// file or the key is missing, it writes kNotRunYetEn (kNotRunYetZh when `chinese`). An empty `results_dir` removes the references (for indexing). A
+/// malformed reference or an unknown FORMAT throws dl::Error.
+std::string render_results(std::string_view text, const std::string& results_dir, bool chinese);
+
 /// Score under which a search is reported as "no good match".
 inline constexpr double kMinScore = 3.0;
 

@@ -20,7 +20,8 @@ constexpr size_t kRelated = 2;  // related entries shown under the answer
 
 int main(int argc, char** argv) {
   return dl::app::run_program("faq", argc, argv, [&](dl::app::Program& program) {
-    std::string source = DL_FAQ_SOURCE, lang;
+    // Numbers the answers quote from the chapters' runs come from here (as on the website).
+    std::string source = DL_FAQ_SOURCE, lang, results_dir = DL_RESULTS_DIR;
     int64_t top = 1 + kRelated;
     bool json = false, markdown = false;
     std::vector<std::string> words;  // every argument that is not a flag is part of the query
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     cli.add_option("--top", top, "number of results (the first is the answer)")->check(CLI::PositiveNumber);
     cli.add_option("--lang", lang, "answer language: en or zh (default: the query's)")->check(CLI::IsMember({"en", "zh"}));
     cli.add_option("--source", source, "the FAQ source file");
+    cli.add_option("--results", results_dir, "the folder of the chapters' results, for the numbers the answers quote");
     cli.add_flag("--markdown", markdown, "print every entry as one Markdown page (for the docs) and exit");
     program.parse_own_flags();  // the FAQ has none of the chapter programs' shared flags
 
@@ -54,8 +56,8 @@ int main(int argc, char** argv) {
                            {"score", hit.score},
                            {"question_en", e.question_en},
                            {"question_zh", e.question_zh},
-                           {"answer_en", e.answer_en},
-                           {"answer_zh", e.answer_zh},
+                           {"answer_en", faq::render_results(e.answer_en, results_dir, false)},
+                           {"answer_zh", faq::render_results(e.answer_zh, results_dir, true)},
                            {"link", e.link}});
       }
       const dl::app::Json out = {{"query", query}, {"found", found}, {"results", results}};
@@ -73,7 +75,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     const faq::Entry& best = index.entries()[hits.front().entry];
-    std::cout << question(best) << "\n\n" << (chinese ? best.answer_zh : best.answer_en) << "\n";
+    const std::string answer = faq::render_results(chinese ? best.answer_zh : best.answer_en, results_dir, chinese);
+    std::cout << question(best) << "\n\n" << answer << "\n";
+    if (answer.find(chinese ? faq::kNotRunYetZh : faq::kNotRunYetEn) != std::string::npos)
+      std::cout << "\n" << (chinese ? "标为“尚未运行”的数字来自各章的运行：./book run 之后即可看到。"
+                                     : "Numbers marked (not run yet) come from the chapters' runs: ./book run makes them.")
+                << "\n";
     if (!best.link.empty()) std::cout << "\n" << (chinese ? "参见：" : "See: ") << best.link << "\n";
     if (hits.size() > 1) {
       std::cout << "\n" << (chinese ? "相关问题：" : "Related:") << "\n";
