@@ -89,6 +89,9 @@ NaiveBayes NaiveBayes::from_state(const dl::NamedTensors& state) {
   if (prior.dim() != 1 || prior.size(0) != kClasses || likelihood.dim() != 2 || likelihood.size(0) != kClasses ||
       likelihood.size(1) < 1 || likelihood.size(1) > (int64_t{1} << 24))
     throw dl::Error("naive Bayes: the saved tensors have the wrong shapes");
+  for (const dl::Tensor* t : {&prior, &likelihood})
+    if (!std::all_of(t->data(), t->data() + t->numel(), [](float v) { return std::isfinite(v); }))
+      throw dl::NonFiniteError("naive Bayes: the saved log-probabilities hold NaN or an infinity (a corrupt file)");
   NaiveBayes nb(static_cast<int>(likelihood.size(1)));
   nb.log_prior_.assign(prior.data(), prior.data() + kClasses);
   nb.log_likelihood_.assign(likelihood.data(), likelihood.data() + likelihood.numel());

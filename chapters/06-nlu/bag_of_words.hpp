@@ -47,7 +47,8 @@ class NaiveBayes {
 
   /// The parameters as tensors: "log_prior" (K) and "log_likelihood" (K, V).
   dl::NamedTensors state() const;
-  /// From `state()`'s tensors; throws dl::Error for a missing or misshapen one.
+  /// From `state()`'s tensors; throws dl::Error for a missing or misshapen one, or one
+  /// holding NaN or an infinity.
   static NaiveBayes from_state(const dl::NamedTensors& state);
 
  private:

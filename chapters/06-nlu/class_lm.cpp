@@ -325,6 +325,20 @@ std::unique_ptr<ClassConditionalLM> ClassConditionalLM::load(const std::string& 
   }
   options.vocab_cap = std::max(1, static_cast<int>(kept.size()));
   const std::vector<float> prior_values = prior.to_vector();
+  if (!std::all_of(prior_values.begin(), prior_values.end(), [](float v) { return std::isfinite(v); }))
+    throw fail("'log_prior' holds NaN or an infinity");
+  // Nothing is allocated from the metadata's sizes until the file is seen to hold that many
+  // weights: the embedding, the LSTM (two biases) and the head the sizes describe must add up
+  // to the floats the file's other tensors hold (a few bytes claiming H = 65,536 would
+  // otherwise build a 128 GiB LSTM before load_state_dict compares a single shape).
+  const int64_t rows = kPieceBase + kFirstKept + static_cast<int64_t>(kept.size());
+  const int64_t outputs = kFirstKept + static_cast<int64_t>(kept.size());
+  const int64_t e = options.embedding_dim, h = options.hidden_size;
+  const int64_t needed = rows * e + 4 * h * (e + h) + 8 * h + outputs * h + outputs;
+  int64_t held = 0;
+  for (const auto& [name, t] : tensors) held += t.numel();
+  if (held != needed)
+    throw fail("its sizes need " + std::to_string(needed) + " weights but it holds " + std::to_string(held));
   auto model = std::unique_ptr<ClassConditionalLM>(new ClassConditionalLM(
       vocab_size, Counted{std::move(kept), std::vector<double>(prior_values.begin(), prior_values.end())}, options, 0));
   try {

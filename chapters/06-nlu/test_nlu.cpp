@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <limits>
+#include <map>
 #include <memory>
 
 #include <dl/io.hpp>
@@ -112,6 +114,19 @@ TEST_CASE("class-conditional LM: learns classes that write with their own pieces
   // The log prior is saved as float: the same to about 1e-7.
   for (size_t i = 0; i < probs.size(); ++i) REQUIRE_THAT(again[i], WithinAbs(probs[i], 1e-6));
 
+  // Metadata claiming sizes the file's weights do not hold is refused before the model is
+  // built (H = E = 65,536 would make a 128 GiB LSTM), and so is a log prior with NaN.
+  std::map<std::string, std::string> meta;
+  dl::NamedTensors tensors = dl::load_safetensors(path, &meta);
+  std::map<std::string, std::string> huge = meta;
+  huge["hidden_size"] = huge["embedding_dim"] = "65536";
+  dl::save_safetensors(path, tensors, huge);
+  REQUIRE_THROWS_WITH(ch06::ClassConditionalLM::load(path), Catch::Contains("weights but it holds"));
+  for (auto& [name, t] : tensors)
+    if (name == "log_prior") t.data()[0] = std::numeric_limits<float>::quiet_NaN();
+  dl::save_safetensors(path, tensors, meta);
+  REQUIRE_THROWS_WITH(ch06::ClassConditionalLM::load(path), Catch::Contains("'log_prior' holds NaN"));
+
   // A corrupt file and a missing one name the path.
   dl::write_file_atomically(path, "not a model");
   REQUIRE_THROWS_AS(ch06::ClassConditionalLM::load(path), dl::FileError);
@@ -191,6 +206,9 @@ TEST_CASE("naive Bayes: log P(y) + sum log P(x_t|y) with add-alpha smoothing, by
   CHECK_THROWS_AS(ch06::NaiveBayes(4, 0.0), dl::Error);
   CHECK_THROWS_AS(nb.fit(std::vector<ch06::Example>{example(0, {7})}), dl::Error);  // piece outside the vocabulary
   CHECK_THROWS_AS(ch06::NaiveBayes::from_state({}), dl::Error);
+  dl::NamedTensors corrupt = nb.state();
+  corrupt[1].second.data()[5] = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_AS(ch06::NaiveBayes::from_state(corrupt), dl::NonFiniteError);
 }
 
 TEST_CASE("logistic regression: learns held-out glosses of separable classes, rows are probabilities", "[ch06]") {

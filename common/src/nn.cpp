@@ -83,6 +83,13 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
     if (it->second->shape() != mine.shape())
       throw ShapeError("load_state_dict: '" + name + "' has shape " + to_string(it->second->shape()) +
                        " in the checkpoint but " + to_string(mine.shape()) + " in the model");
+    // A diverged or corrupt checkpoint: refused here, not discovered as NaN predictions later.
+    const float* values = it->second->data();
+    const int64_t n = it->second->numel();
+    for (int64_t i = 0; i < n; ++i)
+      if (!std::isfinite(values[i]))
+        throw NonFiniteError("load_state_dict: '" + name + "' holds " + (std::isnan(values[i]) ? "NaN" : "an infinity") +
+                             " at element " + std::to_string(i) + " in the checkpoint (a diverged or corrupt save)");
     mine.copy_(*it->second);
   }
   if (strict && (!missing.empty() || used != given.size())) {

@@ -1,5 +1,7 @@
 // Modules: registration, naming, modes, state dicts, and the basic layers.
 #include <catch2/catch.hpp>
+
+#include <limits>
 #include <cmath>
 #include <sstream>
 #include <type_traits>
@@ -70,6 +72,14 @@ TEST_CASE("module: load_state_dict reports missing, unexpected and mis-shaped en
   state = net.state_dict();
   state[0].second = Tensor::ones({4, 8});
   CHECK_THROWS_WITH(net.load_state_dict(state), Catch::Contains("fc1.weight") && Catch::Contains("[4,8]"));
+  // A diverged run's checkpoint: NaN or an infinity is refused, naming the tensor and the element.
+  state = net.state_dict();
+  state[1].second = state[1].second.clone();
+  state[1].second.data()[2] = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_AS(net.load_state_dict(state), dl::NonFiniteError);
+  CHECK_THROWS_WITH(net.load_state_dict(state), Catch::Contains("'" + state[1].first + "' holds NaN at element 2"));
+  state[1].second.data()[2] = -std::numeric_limits<float>::infinity();
+  CHECK_THROWS_WITH(net.load_state_dict(state), Catch::Contains("holds an infinity"));
 }
 
 TEST_CASE("linear: PyTorch's default initialisation bound 1/sqrt(in_features)", "[nn]") {

@@ -48,7 +48,8 @@ class Module {
   /// Parameters and buffers (e.g. running statistics) with dotted names, for checkpoints.
   NamedTensors state_dict() const;
   /// Copies values into this module's tensors by name. With `strict`, a missing or
-  /// unexpected name is an error; a shape mismatch always is.
+  /// unexpected name is an error; a shape mismatch always is (ShapeError), and so is a
+  /// NaN or infinite value (NonFiniteError): a checkpoint of a diverged run is refused.
   void load_state_dict(const NamedTensors& state, bool strict = true);
   /// Total number of scalar parameters.
   int64_t num_parameters() const;
