@@ -1503,12 +1503,15 @@ def table_grad_norms(res: Results, run: str, compare: str | None = None) -> str 
     return "\n" + "\n".join(rows) + f"\n\nFrom `{res.shown(run, 'grad_norms.json')}`.\n"
 
 
+def metrics_with(res: Results, run: str, *keys: str) -> list[dict] | None:
+    """The records of the run's metrics.jsonl that hold every one of `keys`, or None when there are none."""
+    records = res.jsonl(run, "metrics.jsonl") or []
+    return [r for r in records if all(k in r for k in keys)] or None
+
+
 def table_epochs(res: Results, run: str, compare: str | None = None) -> str | None:
-    records = res.jsonl(run, "metrics.jsonl")
-    if records is None:
-        return None
-    epochs = [r for r in records if "epoch" in r and "test_accuracy" in r]
-    if not epochs:
+    epochs = metrics_with(res, run, "epoch", "test_accuracy")
+    if epochs is None:
         return None
     rows = ["| epoch | train loss | test loss | test accuracy |", "|---|---|---|---|"]
     for r in epochs:
@@ -1523,11 +1526,8 @@ def table_loss_steps(res: Results, run: str, compare: str | None = None) -> str 
     """About nine evaluations of a language-model run (chapter 03), spread evenly and the best
     one always among them, as steps across: training and validation loss, the lowest validation
     loss in bold."""
-    records = res.jsonl(run, "metrics.jsonl")
-    if records is None:
-        return None
-    evals = [r for r in records if "val_loss" in r and "train_loss" in r]
-    if not evals:
+    evals = metrics_with(res, run, "val_loss", "train_loss")
+    if evals is None:
         return None
     best = min(evals, key=lambda r: r["val_loss"])
     stride = max(1, round(len(evals) / 9))
