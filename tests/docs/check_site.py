@@ -345,6 +345,7 @@ new Promise((resolve) => {
 
 # The schematic figures (`<!-- figure: NAME -->`) each lesson must show, by file name.
 FIGURES_ON_PAGE = {
+    "chapters/01-": ["autograd_scalar", "autograd_mlp"],  # Graphviz SVGs of dl::to_dot's output
     "chapters/02-": ["conv_sliding_window", "im2col", "receptive_field"],
     "chapters/03-": ["lstm_cell", "bptt_lanes"],
 }
