@@ -116,6 +116,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -163,15 +164,23 @@ class Results:
         path = self.file(run, name)
         if path is None:
             return None
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        return self._parse(run, name, path.read_text(encoding="utf-8"))
 
     def jsonl(self, run: str, name: str):
         path = self.file(run, name)
         if path is None:
             return None
-        with open(path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [self._parse(run, name, line, n) for n, line in enumerate(lines, 1) if line.strip()]
+
+    def _parse(self, run: str, name: str, text: str, line: int | None = None):
+        """JSON, or a ValueError that names the file (a run cut short leaves half a line)."""
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            where = f"{self.shown(run, name)}" + (f" line {line}" if line else "")
+            raise ValueError(f"{where} is not valid JSON ({e.msg}); the run that wrote it was probably cut short: "
+                             "run the chapter again") from None
 
     def shown(self, run: str, name: str) -> str:
         return f"build/results/{run}/{name}"
@@ -222,8 +231,11 @@ def parse_result_ref(ref: str) -> tuple[str, str, str]:
     return run, key, fmt
 
 
+ABSENT = object()  # lookup's answer for a path that is not there (a null value is there)
+
+
 def lookup(summary, key: str):
-    """The value at a dotted path: object members by name, array items by index."""
+    """The value at a dotted path: object members by name, array items by index; ABSENT if none."""
     value = summary
     for part in key.split("."):
         if isinstance(value, dict) and part in value:
@@ -231,7 +243,7 @@ def lookup(summary, key: str):
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         else:
-            return None
+            return ABSENT
     return value
 
 
@@ -243,9 +255,12 @@ def result_value(res: Results, chapters: Path, ref: str) -> str:
     if summary is None:
         return NOT_RUN_YET  # never a typed number: the page says so until the run exists
     value = lookup(summary, key)
-    if value is None:
+    if value is ABSENT:
         top = ", ".join(sorted(summary)) if isinstance(summary, dict) else "none"
         raise ValueError(f"{{result}}`{ref}`: {res.shown(run, 'summary.json')} has no key '{key}' (its keys: {top})")
+    if value is None:
+        raise ValueError(f"{{result}}`{ref}`: '{key}' in {res.shown(run, 'summary.json')} is null, not a number (a run "
+                         "that diverged writes NaN as null): run the chapter again")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{{result}}`{ref}`: '{key}' in {res.shown(run, 'summary.json')} is not a number "
                          f"({type(value).__name__}); name a number, e.g. {key}.<member>")
@@ -1041,6 +1056,19 @@ PLOTS = {
 }
 
 
+@contextmanager
+def numbers_expected(what: str, run: str):
+    """A results file holding null (or text) where a table or plot needs a number: the C++
+    side writes NaN and infinity as null, so a diverged run ends here. A clear error naming
+    the run, instead of Python's TypeError from deep inside the drawing."""
+    try:
+        yield
+    except (TypeError, KeyError) as e:
+        raise ValueError(f"{what}: build/results/{run}/ lacks a number it needs ({type(e).__name__}: {e}); a run "
+                         "that diverged writes NaN as null, and an older program may write other keys: run the "
+                         "chapter again") from None
+
+
 def plot_block(res: Results, chapter: str, spec: str) -> str:
     words = spec.split()
     if len(words) == 2 and words[0] not in PLOTS:
@@ -1051,12 +1079,13 @@ def plot_block(res: Results, chapter: str, spec: str) -> str:
         raise ValueError(f"plot placeholder '{spec}': expected NAME or VARIANT NAME")
     if name not in PLOTS:
         raise ValueError(f"unknown plot '{name}' (known: {', '.join(sorted(PLOTS))})")
-    made = PLOTS[name](res, run)
-    if made is None:
-        return missing(f"The `{name}` plot", run)
-    inputs, draw, caption = made
-    shown = [f"build/results/{p.relative_to(res.root).as_posix()}" for p in inputs]
-    redraw(res, res.gen / run / f"{name}.png", inputs, draw, f"plot {run}/{name}")
+    with numbers_expected(f"plot {name}", run):
+        made = PLOTS[name](res, run)
+        if made is None:
+            return missing(f"The `{name}` plot", run)
+        inputs, draw, caption = made
+        shown = [f"build/results/{p.relative_to(res.root).as_posix()}" for p in inputs]
+        redraw(res, res.gen / run / f"{name}.png", inputs, draw, f"plot {run}/{name}")
     return figure_markup(f"{run}/{name}.png", caption, f" Drawn by the docs build from `{'`, `'.join(shown)}`.")
 
 
@@ -2355,7 +2384,8 @@ def table_block(res: Results, chapter: str, spec: str) -> str:
         raise ValueError(f"table placeholder '{spec}': expected NAME or VARIANT NAME")
     if name not in TABLES:
         raise ValueError(f"unknown table '{name}' (known: {', '.join(sorted(TABLES))})")
-    return TABLES[name](res, run, compare) or missing(f"The `{name}` table", run)
+    with numbers_expected(f"table {name}", run):
+        return TABLES[name](res, run, compare) or missing(f"The `{name}` table", run)
 
 
 # --------------------------------------------------------------------------------------
@@ -2616,7 +2646,8 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
             if chapter is None:
                 raise ValueError(f"'{kind}' placeholders only work in chapters/*/lesson.md")
             if kind == "results":
-                return results_block(res, arg.split())
+                with numbers_expected("results", arg):
+                    return results_block(res, arg.split())
             if kind == "table":
                 return table_block(res, chapter, arg)
             return plot_block(res, chapter, arg)
@@ -2639,7 +2670,12 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         # The "verified with" line goes right under the page title.
         title = re.search(r"^# .*$", text, flags=re.M)
         at = title.end() if title else 0
-        text = text[:at] + "\n" + verified_line(res, chapter) + text[at:]
+        try:
+            verified = verified_line(res, chapter)
+        except ValueError as e:
+            logger.warning(f"{e}", location=docname)
+            verified = ""
+        text = text[:at] + "\n" + verified + text[at:]
     source[0] = text
 
 
