@@ -52,7 +52,7 @@ def main():
     run([args.bert, "--data", data, "--out", pretrained, "--steps", "5", "--batch", "8", "--hidden", "32", "--heads", "4",
          "--layers", "2", "--intermediate", "64", "--eval-every", "5", "--threads", "1"])
     run([args.nlu, "--data", data, "--bert", os.path.join(pretrained, "hf"), "--out", out, "--models", "bert_finetuned",
-         "--finetune-epochs", "1", "--curve-sizes", "--threads", "1"])
+         "--finetune-epochs", "1", "--no-curves", "--threads", "1"])
     folder = os.path.join(out, "models", "bert_finetuned")
     failures = []
 

@@ -67,6 +67,7 @@ struct Options {
   // --predict
   std::string predict;
   bool json = false;
+  bool no_curves = false;
 
   void add_to(CLI::App& cli) {
     std::vector<std::string> names;
@@ -76,9 +77,10 @@ struct Options {
         ->check(dl::app::non_empty);
     cli.add_option("--models", models, "train only these models (default: all)")->delimiter(',')->check(CLI::IsMember(names));
     cli.add_flag("--full", full, "the full learning curves: sizes 100, 300, 1000, 3000, 10000, 3 seeds, 2000 test glosses");
-    cli.add_option("--curve-sizes", curve_sizes, "training-set sizes of the learning curves (the full set is always one; "
-                                                 "none: no curves)")
-        ->check(dl::app::positive)->expected(0, -1);
+    // (A flag of its own: CLI11 reads --curve-sizes with no value as its default sizes.)
+    cli.add_flag("--no-curves", no_curves, "no learning curves (the main table only)");
+    cli.add_option("--curve-sizes", curve_sizes, "training-set sizes of the learning curves (the full set is always one)")
+        ->check(dl::app::positive)->expected(1, -1);
     cli.add_option("--curve-seeds", curve_seeds, "samples per size of the learning curves")->check(dl::app::positive);
     cli.add_option("--curve-eval", curve_eval, "test glosses the learning curves are scored on")->check(dl::app::positive);
     cli.add_flag("--validate", validate, "score on the validation split instead of the test split (to choose settings)");
@@ -331,6 +333,7 @@ int run_train(const dl::app::Program& program, Options& o) {
   if (o.full) o.curve_sizes = {100, 300, 1000, 3000, 10000}, o.curve_seeds = 3, o.curve_eval = 2000;
   o.lm.min_steps = std::min(o.lm.min_steps, o.lm.max_steps);  // --lm-steps below the minimum: a quick run
   if (!o.dump_features.empty()) o.models = {"naive_bayes", "logistic_regression"}, o.curve_sizes.clear();
+  if (o.no_curves) o.curve_sizes.clear();
   const dl::tokenize::WordPiece wp = dl::tokenize::WordPiece::load(o.vocab);
   const Setup setup = make_setup(o, wp);
   if (o.wants("bert_finetuned") || o.wants("encoder_from_scratch")) pretrained_config(o);  // fail before training
