@@ -27,6 +27,7 @@ using Json = dl::app::Json;
 
 constexpr const char* kChapter = "04-nlp";
 constexpr const char* kRun = "04-nlp-bert";
+constexpr const char* kFullRun = "04-nlp-bert-full";  // where --full writes, beside the default run
 constexpr int64_t kLogEvery = 10;  // steps between two training records of metrics.jsonl
 // The sentence of the seed's snippet (no [MASK] in it) and sentences to fill in.
 constexpr const char* kSeedText = "Hello, my dog is cute";
@@ -487,9 +488,11 @@ int main(int argc, char** argv) {
         "bert-base-uncased's WordPiece, save it in Hugging Face's layout, and fill in [MASK]s with it (chapter 04).");
     o.add_to(program.cli());
     program.common.data_dir = ch04::kWordNetDir;
-    program.common.out_dir = dl::app::results_dir(kRun);
     program.common.threads = 2;
     program.parse();
+    // --out defaults to build/results/04-nlp-bert, or 04-nlp-bert-full for --full (chapter 06
+    // fine-tunes either; a --full run does not replace the default one).
+    if (program.common.out_dir.empty()) program.common.out_dir = dl::app::results_dir(o.full ? kFullRun : kRun);
     if (!o.predict.empty()) return run_predict(o, program.common.out_dir);
     return run_train(program, o);
   });

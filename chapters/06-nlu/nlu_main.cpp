@@ -441,7 +441,8 @@ int run_train(const dl::app::Program& program, Options& o) {
                          {"finetune", {{"epochs", o.finetune.epochs}, {"lr", dl::app::json_float(o.finetune.lr)}, {"batch", o.finetune.batch}}},
                          {"scratch", {{"epochs", o.scratch.epochs}, {"lr", dl::app::json_float(o.scratch.lr)}, {"batch", o.scratch.batch}}},
                          {"dropout", dl::app::json_float(o.dropout)}, {"lm_max_steps", o.lm.max_steps},
-                         {"curve_sizes", o.curve_sizes}, {"curve_seeds", o.curve_seeds}};
+                         {"curve_sizes", o.curve_sizes}, {"curve_seeds", o.curve_seeds},
+                         {"bert", o.bert_dir}};  // the pretrained BERT that was fine-tuned
   dl::app::write_json_file(results_dir + "/summary.json", dl::app::make_summary(kChapter, results, settings));
   std::printf("%.1f s in all; results in %s, the models in %s\n", total_timer.seconds(), results_dir.c_str(),
               models_dir.c_str());

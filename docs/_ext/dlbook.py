@@ -2218,7 +2218,10 @@ def table_nlu_summary(res: Results, run: str, compare: str | None = None) -> str
     if len(by_ece) > 1:
         text.append(f"The best calibrated is {_nlu_name(by_ece[0]['name'])} (ECE {by_ece[0]['ece']:.3f}), the worst "
                     f"{_nlu_name(by_ece[-1]['name'])} (ECE {by_ece[-1]['ece']:.3f}).")
-    bert = res.json("04-nlp-bert", "summary.json")
+    # The pretraining run whose hf/ folder was fine-tuned (chapter 04's default run, or its --full run).
+    pretrained = Path(s.get("bert", "04-nlp-bert/hf")).parent.name
+    pretrained = pretrained if RUN_NAME.match(pretrained) else "04-nlp-bert"
+    bert = res.json(pretrained, "summary.json")
     if ft and bert and bert.get("settings"):
         st = bert["settings"]
         pre = f"The BERT that was fine-tuned is chapter 04's: {st.get('layers', '?')} layers of width {st.get('hidden', '?')}"
@@ -2228,7 +2231,7 @@ def table_nlu_summary(res: Results, run: str, compare: str | None = None) -> str
             pre += f", pretrained for {bert['train_seconds'] / 60:.0f} minutes"
         if "tokens_seen" in bert:
             pre += f" on {bert['tokens_seen']:,} tokens"
-        text.append(pre + " (`build/results/04-nlp-bert/summary.json`).")
+        text.append(pre + f" (`{res.shown(pretrained, 'summary.json')}`).")
     return "\n" + "\n".join(rows) + "\n\n" + " ".join(text) + f" From `{res.shown(run, 'summary.json')}`.\n"
 
 
