@@ -107,12 +107,16 @@ struct Options {
   }
 };
 
-// What every model needs besides its training glosses.
+// What every model needs besides its training glosses. The encoders' configuration and chapter
+// 04's pretrained weights are read once here, not once per learning-curve run (load_state_dict
+// copies them, so each fine-tuning starts from the same values).
 struct Setup {
   int vocab_size = 0;
   ch06::SpecialIds specials;
   const Options* options = nullptr;
   std::string vocab_path;
+  ch04::BertConfig encoder_config;  ///< when an encoder is trained
+  dl::NamedTensors pretrained;      ///< chapter 04's BertForMaskedLM weights, when bert_finetuned is trained
 };
 
 // A trained model behind one interface: the main run, the learning curves and --predict
@@ -212,8 +216,8 @@ std::unique_ptr<Classifier> train_model(const std::string& name, std::span<const
   // The two encoders: the same architecture and training; only the starting weights differ.
   const bool pretrained = name == "bert_finetuned";
   const ch06::FineTuneOptions& options = pretrained ? o.finetune : o.scratch;
-  auto m = std::make_unique<EncoderModel>(name, pretrained_config(o), setup, options.max_len, seed);
-  if (pretrained) m->model.load_pretrained_encoder(dl::load_safetensors(o.bert_dir + "/model.safetensors"));
+  auto m = std::make_unique<EncoderModel>(name, setup.encoder_config, setup, options.max_len, seed);
+  if (pretrained) m->model.load_pretrained_encoder(setup.pretrained);
   ch06::fine_tune(m->model, train, setup.specials, options, seed, log);
   return m;
 }
@@ -292,7 +296,7 @@ Json model_json(const Trained& t) {
 
 Setup make_setup(const Options& o, const dl::tokenize::WordPiece& wp) {
   Setup setup{.vocab_size = wp.vocab_size(), .specials = {wp.id("[CLS]"), wp.id("[SEP]"), wp.id("[PAD]")}, .options = &o,
-              .vocab_path = o.vocab};
+              .vocab_path = o.vocab, .encoder_config = {}, .pretrained = {}};
   if (setup.specials.cls < 0 || setup.specials.sep < 0 || setup.specials.pad < 0)
     throw dl::Error(o.vocab + ": no [CLS], [SEP] or [PAD] token (expected bert-base-uncased's vocab.txt)");
   return setup;
@@ -335,8 +339,10 @@ int run_train(const dl::app::Program& program, Options& o) {
   if (!o.dump_features.empty()) o.models = {"naive_bayes", "logistic_regression"}, o.curve_sizes.clear();
   if (o.no_curves) o.curve_sizes.clear();
   const dl::tokenize::WordPiece wp = dl::tokenize::WordPiece::load(o.vocab);
-  const Setup setup = make_setup(o, wp);
-  if (o.wants("bert_finetuned") || o.wants("encoder_from_scratch")) pretrained_config(o);  // fail before training
+  Setup setup = make_setup(o, wp);
+  // Read before the glosses, so that a missing chapter 04 run fails before any training.
+  if (o.wants("bert_finetuned") || o.wants("encoder_from_scratch")) setup.encoder_config = pretrained_config(o);
+  if (o.wants("bert_finetuned")) setup.pretrained = dl::load_safetensors(o.bert_dir + "/model.safetensors");
   ch06::Glosses data = ch06::read_glosses(program.common.data_dir, wp);
   // A random subset: data.noun lists the synsets roughly by supersense, so its first glosses would be a few classes.
   if (o.limit > 0 && static_cast<int64_t>(data.train.size()) > o.limit) data.train = ch06::sample(data.train, o.limit, seed);
