@@ -109,13 +109,7 @@ def main():
             or config.get("activation_function") != "gelu_new" or config.get("tie_word_embeddings") is not True:
         failures.append(f"config.json does not describe a tied GPT2LMHeadModel with gelu_new: {config}")
     weights, _ = check_parity.read_safetensors(os.path.join(hf, "model.safetensors"))
-    shapes = expected_shapes(config)
-    if set(weights) != set(shapes):
-        failures.append(f"model.safetensors names differ: missing {sorted(set(shapes) - set(weights))}, "
-                        f"unexpected {sorted(set(weights) - set(shapes))}")
-    for name, shape in shapes.items():
-        if name in weights and tuple(weights[name].shape) != shape:
-            failures.append(f"{name}: shape {weights[name].shape}, GPT2LMHeadModel's is {shape}")
+    failures += check_parity.layout_failures(weights, expected_shapes(config))
     with open(os.path.join(hf, "vocab.json")) as f:
         vocab = json.load(f)
     if len(vocab) != config["vocab_size"] or sorted(vocab.values()) != list(range(config["vocab_size"])):

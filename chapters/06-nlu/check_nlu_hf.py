@@ -68,12 +68,7 @@ def main():
     expected.update({"bert.pooler.dense.weight": [h, h], "bert.pooler.dense.bias": [h],
                      "classifier.weight": [26, h], "classifier.bias": [26]})
     w = check_bert_hf.read_safetensors(os.path.join(folder, "model.safetensors"))
-    if set(w) != set(expected):
-        failures.append(f"model.safetensors: missing {sorted(set(expected) - set(w))}, "
-                        f"unexpected {sorted(set(w) - set(expected))}")
-    for name, shape in expected.items():
-        if name in w and list(w[name].shape) != shape:
-            failures.append(f"{name}: shape {list(w[name].shape)}, the config makes it {shape}")
+    failures += check_bert_hf.check_parity.layout_failures(w, expected)
     with open(os.path.join(folder, "vocab.txt"), encoding="utf-8") as f:
         vocab = f.read().split("\n")[:-1]
     if len(vocab) != c["vocab_size"]:

@@ -72,6 +72,19 @@ def read_safetensors(path):
     return tensors, metadata
 
 
+def layout_failures(weights, expected):
+    """What differs between a saved model's tensors (name -> array) and the names and shapes its
+    architecture expects (name -> shape): the Hugging Face layout checks of chapters 04 to 06."""
+    failures = []
+    if set(weights) != set(expected):
+        failures.append(f"model.safetensors: missing {sorted(set(expected) - set(weights))}, "
+                        f"unexpected {sorted(set(weights) - set(expected))}")
+    for name, shape in expected.items():
+        if name in weights and list(weights[name].shape) != list(shape):
+            failures.append(f"{name}: shape {list(weights[name].shape)}, the config makes it {list(shape)}")
+    return failures
+
+
 def t(array):
     """A float32 torch tensor holding a copy of `array`."""
     return torch.from_numpy(np.array(array, dtype=np.float32))
